@@ -1,0 +1,55 @@
+// CreateProduct: a new product with its price and opening stock; SKUs are unique.
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { uuidv7 } from "uuidv7";
+import * as v from "valibot";
+import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
+import { isUniqueViolation } from "../../../platform/db/errors.js";
+import { products } from "../../db/schema.js";
+import {
+  type CatalogDb,
+  descriptionRule,
+  moneyRule,
+  nameRule,
+  skuRule,
+  toProductMessage,
+} from "../../product.js";
+
+export const createProductRules = v.object({
+  sku: skuRule,
+  name: nameRule,
+  description: descriptionRule,
+  price: v.pipe(
+    v.optional(moneyRule),
+    v.check((price) => price !== undefined, "is required"),
+  ),
+  initialStock: v.pipe(v.number(), v.integer(), v.minValue(0, "must not be negative")),
+});
+
+export function createProduct(db: CatalogDb): ServiceImpl<typeof CatalogService>["createProduct"] {
+  return async (req) => {
+    // The rules guarantee a price; the check narrows the type.
+    const price = req.price as NonNullable<typeof req.price>;
+    try {
+      const [row] = await db
+        .insert(products)
+        .values({
+          id: uuidv7(),
+          sku: req.sku,
+          name: req.name.trim(),
+          description: req.description,
+          priceAmountMinor: price.amountMinor,
+          priceCurrency: price.currency,
+          stock: req.initialStock,
+        })
+        .returning();
+      // INSERT … RETURNING yields the row or throws; an empty result would be a driver bug.
+      if (!row) throw new Error("insert returned no row");
+      return { product: toProductMessage(row) };
+    } catch (error) {
+      if (isUniqueViolation(error, "products_sku_unique")) {
+        throw new ConnectError(`a product with SKU ${req.sku} already exists`, Code.AlreadyExists);
+      }
+      throw error;
+    }
+  };
+}

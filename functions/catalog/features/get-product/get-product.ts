@@ -1,0 +1,18 @@
+// GetProduct: one product by id.
+import type { ServiceImpl } from "@connectrpc/connect";
+import { eq } from "drizzle-orm";
+import * as v from "valibot";
+import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
+import { uuidRule } from "../../../platform/validation/rules.js";
+import { products } from "../../db/schema.js";
+import { type CatalogDb, productNotFound, toProductMessage } from "../../product.js";
+
+export const getProductRules = v.object({ id: uuidRule });
+
+export function getProduct(db: CatalogDb): ServiceImpl<typeof CatalogService>["getProduct"] {
+  return async (req) => {
+    const [row] = await db.select().from(products).where(eq(products.id, req.id));
+    if (!row) throw productNotFound(req.id);
+    return { product: toProductMessage(row) };
+  };
+}

@@ -1,0 +1,46 @@
+// UpdateProduct: change name, description or price; unset fields keep their value.
+import type { ServiceImpl } from "@connectrpc/connect";
+import { eq, sql } from "drizzle-orm";
+import * as v from "valibot";
+import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
+import { uuidRule } from "../../../platform/validation/rules.js";
+import { products } from "../../db/schema.js";
+import {
+  type CatalogDb,
+  descriptionRule,
+  moneyRule,
+  nameRule,
+  productNotFound,
+  toProductMessage,
+} from "../../product.js";
+
+export const updateProductRules = v.pipe(
+  v.object({
+    id: uuidRule,
+    name: v.optional(nameRule),
+    description: v.optional(descriptionRule),
+    price: v.optional(moneyRule),
+  }),
+  v.check(
+    (req) => req.name !== undefined || req.description !== undefined || req.price !== undefined,
+    "set at least one of name, description, price",
+  ),
+);
+
+export function updateProduct(db: CatalogDb): ServiceImpl<typeof CatalogService>["updateProduct"] {
+  return async (req) => {
+    const [row] = await db
+      .update(products)
+      .set({
+        name: req.name?.trim(),
+        description: req.description,
+        priceAmountMinor: req.price?.amountMinor,
+        priceCurrency: req.price?.currency,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(products.id, req.id))
+      .returning();
+    if (!row) throw productNotFound(req.id);
+    return { product: toProductMessage(row) };
+  };
+}

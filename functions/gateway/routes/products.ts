@@ -1,0 +1,205 @@
+// REST routes for products: thin translations to CatalogService calls.
+import type { Client } from "@connectrpc/connect";
+import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
+import * as v from "valibot";
+import type { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
+import { pageSizeRule } from "../../platform/validation/rules.js";
+import { bodyFields, parameterFields, rethrowWithFields } from "../errors.js";
+import { jsonResponse, problemResponses } from "../openapi-responses.js";
+import { jsonObject, validate } from "../validate.js";
+import {
+  MoneyJson,
+  ProductIdParams,
+  ProductJson,
+  ProductPageJson,
+  productToJson,
+} from "./product-json.js";
+
+export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+
+const CreateProductBody = jsonObject({
+  sku: v.pipe(v.string(), v.description("Stock keeping unit, unique in the catalog")),
+  name: v.string(),
+  description: v.optional(v.string(), ""),
+  price: MoneyJson,
+  stock: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0, "must not be negative")), 0),
+});
+
+const UpdateProductBody = v.pipe(
+  jsonObject({
+    name: v.optional(v.string()),
+    description: v.optional(v.string()),
+    price: v.optional(MoneyJson),
+  }),
+  v.check(
+    (body) => Object.values(body).some((value) => value !== undefined),
+    "set at least one of name, description, price",
+  ),
+);
+
+const AdjustStockBody = jsonObject({
+  delta: v.pipe(
+    v.number(),
+    v.safeInteger(),
+    v.description("Units to add (positive) or remove (negative); not zero"),
+  ),
+  reason: v.optional(v.string(), ""),
+});
+
+const ListProductsQuery = v.object({
+  cursor: v.optional(v.string()),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number"),
+      v.toNumber(),
+      pageSizeRule(MAX_PAGE_SIZE),
+    ),
+    String(DEFAULT_PAGE_SIZE),
+  ),
+});
+
+// The catalog's request field names where they differ from this API's JSON.
+const productBodyFields = rethrowWithFields(bodyFields({ initial_stock: "stock" }));
+
+export function productRoutes(catalog: Client<typeof CatalogService>) {
+  const tags = ["products"];
+  return new Hono()
+    .post(
+      "/",
+      describeRoute({
+        tags,
+        operationId: "createProduct",
+        summary: "Create a product",
+        responses: {
+          201: jsonResponse("The new product", ProductJson),
+          ...problemResponses(
+            "validation-failed",
+            "conflict",
+            "payload-too-large",
+            "unsupported-media-type",
+          ),
+        },
+      }),
+      validate("json", CreateProductBody),
+      async (c) => {
+        const body = c.req.valid("json");
+        const { product } = await catalog
+          .createProduct({
+            sku: body.sku,
+            name: body.name,
+            description: body.description,
+            price: { amountMinor: BigInt(body.price.amountMinor), currency: body.price.currency },
+            initialStock: body.stock,
+          })
+          .catch(productBodyFields);
+        const json = productToJson(product);
+        c.header("location", `/v1/products/${json.id}`);
+        return c.json(json, 201);
+      },
+    )
+    .get(
+      "/",
+      describeRoute({
+        tags,
+        operationId: "listProducts",
+        summary: "List products, oldest first",
+        responses: {
+          200: jsonResponse("A page of products", ProductPageJson),
+          ...problemResponses("validation-failed"),
+        },
+      }),
+      validate("query", ListProductsQuery),
+      async (c) => {
+        const query = c.req.valid("query");
+        const page = await catalog
+          .listProducts({ pageSize: query.limit, pageToken: query.cursor ?? "" })
+          .catch(rethrowWithFields(parameterFields({ page_token: "cursor", page_size: "limit" })));
+        return c.json({
+          items: page.products.map(productToJson),
+          nextCursor: page.nextPageToken || null,
+        });
+      },
+    )
+    .get(
+      "/:id",
+      describeRoute({
+        tags,
+        operationId: "getProduct",
+        summary: "Get a product",
+        responses: {
+          200: jsonResponse("The product", ProductJson),
+          ...problemResponses("validation-failed", "not-found"),
+        },
+      }),
+      validate("param", ProductIdParams),
+      async (c) => {
+        const { product } = await catalog.getProduct({ id: c.req.valid("param").id });
+        return c.json(productToJson(product));
+      },
+    )
+    .patch(
+      "/:id",
+      describeRoute({
+        tags,
+        operationId: "updateProduct",
+        summary: "Change a product's name, description or price",
+        responses: {
+          200: jsonResponse("The product after the change", ProductJson),
+          ...problemResponses(
+            "validation-failed",
+            "not-found",
+            "payload-too-large",
+            "unsupported-media-type",
+          ),
+        },
+      }),
+      validate("param", ProductIdParams),
+      validate("json", UpdateProductBody),
+      async (c) => {
+        const body = c.req.valid("json");
+        const { product } = await catalog
+          .updateProduct({
+            id: c.req.valid("param").id,
+            name: body.name,
+            description: body.description,
+            price: body.price && {
+              amountMinor: BigInt(body.price.amountMinor),
+              currency: body.price.currency,
+            },
+          })
+          .catch(productBodyFields);
+        return c.json(productToJson(product));
+      },
+    )
+    .post(
+      "/:id/stock",
+      describeRoute({
+        tags,
+        operationId: "adjustStock",
+        summary: "Add or remove stock",
+        description: "Fails with 409 when stock would go below zero.",
+        responses: {
+          200: jsonResponse("The product after the adjustment", ProductJson),
+          ...problemResponses(
+            "validation-failed",
+            "not-found",
+            "conflict",
+            "payload-too-large",
+            "unsupported-media-type",
+          ),
+        },
+      }),
+      validate("param", ProductIdParams),
+      validate("json", AdjustStockBody),
+      async (c) => {
+        const body = c.req.valid("json");
+        const { product } = await catalog
+          .adjustStock({ id: c.req.valid("param").id, delta: body.delta, reason: body.reason })
+          .catch(productBodyFields);
+        return c.json(productToJson(product));
+      },
+    );
+}

@@ -1,0 +1,52 @@
+/**
+ * The one validator every gateway route uses: hono-openapi's valibot validator (so the schema
+ * also documents the route in /openapi.json) with failures answered as problem+json listing
+ * every failing field.
+ *
+ * @example
+ * app.post("/v1/products", validate("json", CreateProductBody), (c) => c.req.valid("json"));
+ */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { ValidationTargets } from "hono";
+import { validator } from "hono-openapi";
+import * as v from "valibot";
+import { type FieldError, ProblemError } from "./problem.js";
+
+export function validate<Schema extends StandardSchemaV1, Target extends keyof ValidationTargets>(
+  target: Target,
+  schema: Schema,
+) {
+  return validator(target, schema, (result) => {
+    if (result.success) return;
+    const errors = result.error.map((issue) => fieldError(target, issue));
+    throw new ProblemError(
+      "validation-failed",
+      `the ${targetNames[target] ?? target} is not valid`,
+      errors,
+    );
+  });
+}
+
+const targetNames: Partial<Record<keyof ValidationTargets, string>> = {
+  json: "request body",
+  query: "query string",
+  param: "path",
+};
+
+function fieldError(target: keyof ValidationTargets, issue: StandardSchemaV1.Issue): FieldError {
+  const keys = (issue.path ?? []).map((segment) =>
+    String(typeof segment === "object" ? segment.key : segment),
+  );
+  if (target === "json") {
+    // RFC 6901 escaping, then a URI fragment as in RFC 9457's examples.
+    const pointer = keys.map((key) => key.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+    return { pointer: `#/${pointer}`, detail: issue.message };
+  }
+  return { parameter: keys.join("."), detail: issue.message };
+}
+
+/** A JSON object schema that rejects unknown fields, so a typo never passes silently. */
+export const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
+  v.strictObject(entries, (issue) =>
+    issue.expected === "never" ? "is not a known field" : "must be an object",
+  );

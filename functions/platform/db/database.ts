@@ -1,0 +1,99 @@
+/**
+ * Database access for a service: a Drizzle instance over postgres.js when a connection URL is
+ * given, or over PGlite (embedded Postgres in WebAssembly) kept under a data directory.
+ *
+ * Every service owns one Postgres schema; its tables are declared with `pgSchema(<service>)`,
+ * so services can share one database (and, embedded, one PGlite instance) without touching
+ * each other's tables.
+ *
+ * @example
+ * const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, schema });
+ * await migrateService(database, { service: "catalog", migrationsFolder });
+ * await database.db.select().from(products);
+ * await database.close();
+ */
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+
+export type Database<TSchema extends Record<string, unknown>> = PgDatabase<
+  PgQueryResultHKT,
+  TSchema
+>;
+
+export type DatabaseHandle<TSchema extends Record<string, unknown>> =
+  | { kind: "postgres"; db: Database<TSchema>; url: string; close(): Promise<void> }
+  | { kind: "pglite"; db: Database<TSchema>; client: PGlite; close(): Promise<void> };
+
+export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
+  /** postgres:// URL; when absent the embedded PGlite database is used. */
+  url?: string | undefined;
+  /** Directory of the embedded database; ignored when `url` is set. */
+  dataDir: string;
+  schema: TSchema;
+  /** Connections in the postgres.js pool. Lambda wants 1-2; a long-lived server more. */
+  maxConnections?: number;
+}
+
+export async function openDatabase<TSchema extends Record<string, unknown>>(
+  options: OpenDatabaseOptions<TSchema>,
+): Promise<DatabaseHandle<TSchema>> {
+  const { url, schema } = options;
+  if (url) {
+    const client = postgres(url, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+      // Keep bigint columns exact; drizzle converts per column mode.
+      types: { bigint: postgres.BigInt },
+    });
+    const db = drizzlePostgres({ client, schema }) as unknown as Database<TSchema>;
+    return { kind: "postgres", db, url, close: () => client.end({ timeout: 5 }) };
+  }
+  const lease = await leaseEmbedded(options.dataDir);
+  const db = drizzlePglite({ client: lease.client, schema }) as unknown as Database<TSchema>;
+  return { kind: "pglite", db, client: lease.client, close: lease.release };
+}
+
+// PGlite is heavy (hundreds of MB, about a second to open) and a data directory can only be
+// opened once per process, so every service in the process shares one instance per directory.
+const embedded = new Map<string, { client: Promise<PGlite>; users: number }>();
+
+async function leaseEmbedded(dataDir: string) {
+  let entry = embedded.get(dataDir);
+  if (!entry) {
+    entry = { client: openPglite(dataDir), users: 0 };
+    embedded.set(dataDir, entry);
+  }
+  entry.users += 1;
+  const current = entry;
+  let client: PGlite;
+  try {
+    client = await current.client;
+  } catch (error) {
+    embedded.delete(dataDir);
+    throw error;
+  }
+  let released = false;
+  return {
+    client,
+    release: async () => {
+      if (released) return;
+      released = true;
+      current.users -= 1;
+      if (current.users === 0) {
+        embedded.delete(dataDir);
+        await client.close();
+      }
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<PGlite> {
+  // "memory://" keeps everything in memory (tests); anything else is a directory on disk.
+  if (dataDir.startsWith("memory://")) return PGlite.create(dataDir);
+  await mkdir(dataDir, { recursive: true });
+  return PGlite.create(dataDir);
+}

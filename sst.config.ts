@@ -1,0 +1,22 @@
+// SST v3 app definition: names the app, sets what a stage keeps on removal, and composes the
+// modules in infra/. Resources are defined there, never here. Types come from
+// infra/sst-globals.d.ts (a checked subset of SST's), not `.sst/platform`, so CI can typecheck
+// and evaluate this file without the `sst` CLI.
+
+export default $config({
+  app(input) {
+    return {
+      name: "slipway",
+      home: "aws",
+      removal: input?.stage === "production" ? "retain" : "remove",
+      protect: input?.stage === "production",
+    };
+  },
+  async run() {
+    // Imported here, not at the top: SST evaluates app() before the component globals exist.
+    await import("./infra/database.js");
+    await import("./infra/catalog.js");
+    const { api } = await import("./infra/gateway.js");
+    return { api: api.url };
+  },
+});
