@@ -1,0 +1,58 @@
+// Warm-up, then rounds interleaved A B A B ... so that drift (CPU heat, JIT, GC, DB caches) hits
+// both scenarios alike. A round with any failed request aborts the run.
+
+import { failureOf, type LoadResult, runLoad } from "./load.js";
+import type { BenchOptions } from "./options.js";
+import type { Scenario } from "./scenarios.js";
+import type { RunningSystem } from "./system.js";
+
+export class BenchFailure extends Error {}
+
+export async function measure(
+  system: RunningSystem,
+  scenarios: Scenario[],
+  options: BenchOptions,
+): Promise<Map<Scenario, LoadResult[]>> {
+  for (const scenario of scenarios) {
+    log(`warm-up ${scenario.name} ${options.warmupSeconds} s`);
+    await load(system, scenario, options, options.warmupSeconds, "warm-up");
+  }
+  const rounds = new Map(scenarios.map((scenario) => [scenario, [] as LoadResult[]]));
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const scenario of scenarios) {
+      const phase = `round ${round}/${options.rounds}`;
+      const result = await load(system, scenario, options, options.durationSeconds, phase);
+      rounds.get(scenario)?.push(result);
+      log(
+        `${phase} ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, ` +
+          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
+      );
+    }
+  }
+  return rounds;
+}
+
+async function load(
+  system: RunningSystem,
+  scenario: Scenario,
+  options: BenchOptions,
+  durationSeconds: number,
+  phase: string,
+): Promise<LoadResult> {
+  const result = await runLoad({
+    ...scenario.request,
+    connections: options.connections,
+    durationSeconds,
+  });
+  const failure = failureOf(result);
+  const exit = system.exitReason();
+  if (failure !== undefined || exit !== undefined || result.requests === 0) {
+    const why = [failure, exit && `the system ${exit}`, result.requests === 0 && "no responses"];
+    throw new BenchFailure(`${scenario.name} ${phase}: ${why.filter(Boolean).join("; ")}`);
+  }
+  return result;
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}

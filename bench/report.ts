@@ -1,0 +1,121 @@
+// The bench report: medians across rounds per scenario, the connect/gateway ratio, and where
+// it ran. Rendered as markdown (stdout and results/<kind>.md) and JSON (results/<kind>.json).
+
+import { rename, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import type { LoadResult } from "./load.js";
+import type { BenchOptions } from "./options.js";
+import type { Scenario } from "./scenarios.js";
+import { median } from "./stats.js";
+
+export interface ScenarioSummary {
+  name: string;
+  description: string;
+  median: { requestsPerSecond: number; p50Ms: number; p99Ms: number };
+  rounds: LoadResult[];
+}
+
+export interface BenchReport {
+  kind: "full" | "smoke";
+  date: string;
+  machine: { node: string; platform: string; cpuModel: string; cores: number; memoryGiB: number };
+  options: BenchOptions & { database: "pglite"; host: "127.0.0.1" };
+  scenarios: ScenarioSummary[];
+  // Second scenario over first (connect / gateway): > 1 for req/s and < 1 for latency mean
+  // the direct call is faster.
+  ratio: { requestsPerSecond: number; p50: number; p99: number };
+}
+
+export function buildReport(
+  options: BenchOptions,
+  rounds: Map<Scenario, LoadResult[]>,
+): BenchReport {
+  const scenarios = [...rounds].map(([scenario, results]) => ({
+    name: scenario.name,
+    description: scenario.description,
+    median: {
+      requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
+      p50Ms: median(results.map((r) => r.p50Ms)),
+      p99Ms: median(results.map((r) => r.p99Ms)),
+    },
+    rounds: results,
+  }));
+  const [a, b] = scenarios;
+  const ratio = (pick: (s: ScenarioSummary) => number) => (a && b ? pick(b) / pick(a) : Number.NaN);
+  return {
+    kind: options.smoke ? "smoke" : "full",
+    date: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+      cores: availableParallelism(),
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+    },
+    options: { ...options, database: "pglite", host: "127.0.0.1" },
+    scenarios,
+    ratio: {
+      requestsPerSecond: ratio((s) => s.median.requestsPerSecond),
+      p50: ratio((s) => s.median.p50Ms),
+      p99: ratio((s) => s.median.p99Ms),
+    },
+  };
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const { machine, options } = report;
+  const [a, b] = report.scenarios;
+  const lines = [
+    `# slipway bench${report.kind === "smoke" ? " (smoke)" : ""}`,
+    "",
+    `${report.date} · Node ${machine.node} · ${machine.platform} · ${machine.cpuModel} · ` +
+      `${machine.cores} cores · ${machine.memoryGiB} GiB`,
+    `${options.connections} connections · ${options.rounds} round(s) of ${options.durationSeconds} s ` +
+      `per scenario, interleaved, after ${options.warmupSeconds} s warm-up · PGlite · median of rounds`,
+    "",
+    "| scenario | req/s | p50 (ms) | p99 (ms) |",
+    "|---|--:|--:|--:|",
+    ...report.scenarios.map(
+      (s) =>
+        `| ${s.name} | ${fixed(s.median.requestsPerSecond, 0)} | ${fixed(s.median.p50Ms, 2)} | ` +
+        `${fixed(s.median.p99Ms, 2)} |`,
+    ),
+    `| ${b?.name ?? "B"} / ${a?.name ?? "A"} | ${fixed(report.ratio.requestsPerSecond, 2)}× | ` +
+      `${fixed(report.ratio.p50, 2)}× | ${fixed(report.ratio.p99, 2)}× |`,
+    "",
+    ...report.scenarios.map((s) => `- **${s.name}**: ${s.description}`),
+    "",
+    "Rounds:",
+    "",
+    "| round | scenario | req/s | p50 (ms) | p99 (ms) | requests |",
+    "|--:|---|--:|--:|--:|--:|",
+    ...report.scenarios.flatMap((s) =>
+      s.rounds.map(
+        (r, i) =>
+          `| ${i + 1} | ${s.name} | ${fixed(r.requestsPerSecond, 0)} | ${fixed(r.p50Ms, 2)} | ` +
+          `${fixed(r.p99Ms, 2)} | ${r.requests} |`,
+      ),
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+// Smoke runs get their own files so they never replace a full run's figures.
+export async function writeReport(report: BenchReport): Promise<string[]> {
+  const base = report.kind === "smoke" ? "smoke" : "latest";
+  const files: [string, string][] = [
+    [`${base}.md`, renderMarkdown(report)],
+    [`${base}.json`, `${JSON.stringify(report, null, 2)}\n`],
+  ];
+  for (const [name, content] of files) {
+    const target = new URL(`./results/${name}`, import.meta.url);
+    const temporary = new URL(`./results/${name}.tmp`, import.meta.url);
+    await writeFile(temporary, content);
+    await rename(temporary, target);
+  }
+  return files.map(([name]) => `bench/results/${name}`);
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}

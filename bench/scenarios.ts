@@ -1,0 +1,104 @@
+// The two measured requests. Each reads the same product, created once per run, and each is
+// checked once for a correct answer before it is put under load.
+//
+//   const scenarios = await prepareScenarios(system); // [gateway, connect]
+
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  GetProductRequestSchema,
+  GetProductResponseSchema,
+} from "../functions/gen/catalog/v1/catalog_pb.js";
+import type { LoadOptions } from "./load.js";
+import type { RunningSystem } from "./system.js";
+
+export interface Scenario {
+  name: "gateway" | "connect";
+  description: string;
+  request: Pick<LoadOptions, "url" | "method" | "headers" | "body">;
+}
+
+export async function prepareScenarios(system: RunningSystem): Promise<Scenario[]> {
+  const id = await createProduct(system.gatewayUrl);
+  const gateway: Scenario = {
+    name: "gateway",
+    description: "REST GET /v1/products/:id at the gateway (JSON → Connect → catalog → DB)",
+    request: { url: `${system.gatewayUrl}/v1/products/${encodeURIComponent(id)}`, method: "GET" },
+  };
+  const connect: Scenario = {
+    name: "connect",
+    description: "Connect GetProduct straight to catalog (binary proto → DB)",
+    request: {
+      url: `${system.catalogUrl}/slipway.catalog.v1.CatalogService/GetProduct`,
+      method: "POST",
+      headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
+      body: Buffer.from(toBinary(GetProductRequestSchema, create(GetProductRequestSchema, { id }))),
+    },
+  };
+  await verifyGateway(gateway, id);
+  await verifyConnect(connect, id);
+  return [gateway, connect];
+}
+
+async function createProduct(gatewayUrl: string): Promise<string> {
+  const sku = `BENCH-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const response = await fetch(`${gatewayUrl}/v1/products`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      sku,
+      name: "Bench product",
+      description: "Read over and over by the benchmark.",
+      price: { amountMinor: 1999, currency: "EUR" },
+      stock: 10,
+    }),
+  });
+  const text = await response.text();
+  if (response.status !== 201) {
+    throw new Error(`POST /v1/products answered ${response.status}, not 201: ${text}`);
+  }
+  const id: unknown = (JSON.parse(text) as { id?: unknown }).id;
+  if (typeof id !== "string" || id === "") throw new Error(`POST /v1/products gave no id: ${text}`);
+  return id;
+}
+
+async function verifyGateway(scenario: Scenario, id: string): Promise<void> {
+  const response = await send(scenario);
+  const text = await response.text();
+  const body = parseJson(text) as { id?: unknown } | undefined;
+  if (response.status !== 200 || body?.id !== id) {
+    throw new Error(
+      `${scenario.name}: expected 200 with product ${id}, got ${response.status} ${text}`,
+    );
+  }
+}
+
+async function verifyConnect(scenario: Scenario, id: string): Promise<void> {
+  const response = await send(scenario);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (response.status !== 200) {
+    const text = new TextDecoder().decode(bytes);
+    throw new Error(`${scenario.name}: expected 200, got ${response.status} ${text}`);
+  }
+  const product = fromBinary(GetProductResponseSchema, bytes).product;
+  if (product?.id !== id) {
+    throw new Error(`${scenario.name}: expected product ${id}, got ${product?.id ?? "none"}`);
+  }
+}
+
+function send({ request }: Scenario): Promise<Response> {
+  return fetch(request.url, {
+    method: request.method,
+    ...(request.headers === undefined ? {} : { headers: request.headers }),
+    ...(request.body === undefined
+      ? {}
+      : { body: typeof request.body === "string" ? request.body : new Uint8Array(request.body) }),
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,172 @@
+// The system under test as a child process: `functions/start.ts` on two free loopback ports with a
+// throwaway PGlite data directory. The child never outlives the bench: it is stopped on normal
+// completion, on errors and on Ctrl-C / SIGTERM.
+//
+//   const system = await startSystem();
+//   try { await fetch(`${system.gatewayUrl}/v1/products`); } finally { await system.stop(); }
+
+import { spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { constants, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as delay } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const entry = "functions/start.ts";
+const readyTimeoutMs = 60_000;
+const stopTimeoutMs = 10_000;
+const handledSignals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  catalogUrl: string;
+  // Why the child is gone, or undefined while it runs.
+  exitReason(): string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(): Promise<RunningSystem> {
+  if (!existsSync(join(repoRoot, entry))) throw new Error(`${entry} not found: nothing to bench`);
+  const [gatewayPort, catalogPort] = await twoFreePorts();
+  const dataDir = await mkdtemp(join(tmpdir(), "slipway-bench-"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT_GATEWAY: String(gatewayPort),
+    PORT_CATALOG: String(catalogPort),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "WARN",
+    HOST: "127.0.0.1",
+  };
+  // Always embedded PGlite, so figures compare across machines and runs; and the gateway must
+  // call this run's catalog, not one a developer's shell points at.
+  delete env.DATABASE_URL;
+  delete env.CATALOG_URL;
+
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: a terminal's Ctrl-C reaches only the bench, which then sends the
+    // one SIGTERM (a second signal would make the system skip its clean stop).
+    detached: true,
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    // stdout of the bench carries only the report.
+    createInterface({ input: stream }).on("line", (line) => {
+      process.stderr.write(`[system] ${line}\n`);
+    });
+  }
+  let exitReason: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once("error", (error) => {
+      exitReason ??= `failed to start: ${error.message}`;
+      resolve();
+    });
+    child.once("exit", (code, signal) => {
+      exitReason ??= signal ? `killed by ${signal}` : `exited with code ${code}`;
+      resolve();
+    });
+  });
+
+  const killNow = () => {
+    if (exitReason === undefined) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      killNow();
+      process.exit(1);
+    }
+    process.stderr.write(`\nbench: ${signal}, stopping the system...\n`);
+    void stop().finally(() => process.exit(128 + (constants.signals[signal] ?? 0)));
+  };
+  for (const signal of handledSignals) process.on(signal, onSignal);
+  // Last resort for paths that skip stop(): uncaught errors, process.exit() elsewhere.
+  process.on("exit", killNow);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (exitReason === undefined) {
+        child.kill("SIGTERM");
+        const timedOut = await Promise.race([
+          exited.then(() => false),
+          delay(stopTimeoutMs, true, { ref: false }),
+        ]);
+        if (timedOut) {
+          process.stderr.write(`bench: system ignored SIGTERM for ${stopTimeoutMs} ms, killing\n`);
+          child.kill("SIGKILL");
+          await exited;
+        }
+      }
+      await rm(dataDir, { recursive: true, force: true });
+      process.off("exit", killNow);
+      for (const signal of handledSignals) process.off(signal, onSignal);
+    })();
+    return stopping;
+  };
+
+  const system: RunningSystem = {
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    catalogUrl: `http://127.0.0.1:${catalogPort}`,
+    exitReason: () => exitReason,
+    stop,
+  };
+  try {
+    await waitUntilLive(system);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return system;
+}
+
+async function waitUntilLive(system: RunningSystem): Promise<void> {
+  const deadline = Date.now() + readyTimeoutMs;
+  for (const base of [system.gatewayUrl, system.catalogUrl]) {
+    const url = `${base}/health/live`;
+    for (;;) {
+      const exit = system.exitReason();
+      if (exit) throw new Error(`the system ${exit} before it was ready`);
+      if (await isLive(url)) break;
+      if (Date.now() > deadline) throw new Error(`${url} not live after ${readyTimeoutMs} ms`);
+      await delay(200);
+    }
+  }
+}
+
+async function isLive(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+// Listening on port 0 lets the OS pick; holding all servers open at once keeps the ports distinct.
+async function twoFreePorts(): Promise<[number, number]> {
+  const servers = await Promise.all([listen(createServer()), listen(createServer())]);
+  const [a, b] = servers.map((server) => {
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no TCP port");
+    return address.port;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  if (a === undefined || b === undefined) throw new Error("no free ports");
+  return [a, b];
+}
+
+function listen(server: Server): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
