@@ -65,6 +65,7 @@ export function createCatalogApp({ db, logger }: CatalogDeps): Hono {
 
 export interface RunningCatalog {
   app: Hono;
+  db: CatalogDb;
   close(): Promise<void>;
 }
 
@@ -85,5 +86,9 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningCatalo
     await database.close();
     throw error;
   }
-  return { app: createCatalogApp({ db: database.db, logger }), close: database.close };
+  return {
+    app: createCatalogApp({ db: database.db, logger }),
+    db: database.db,
+    close: database.close,
+  };
 }

@@ -11,9 +11,8 @@
  */
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
-import { createFetchClient } from "@connectrpc/connect/protocol";
-import { createTransport } from "@connectrpc/connect/protocol-connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport as createNodeTransport } from "@connectrpc/connect-node";
+import { createConnectTransport as createFetchTransport } from "@connectrpc/connect-web";
 
 export interface ServiceClientOptions {
   baseUrl: string;
@@ -44,13 +43,9 @@ export function createServiceTransport(options: ServiceClientOptions): Transport
     writeMaxBytes: MAX_MESSAGE_BYTES,
   };
   if (options.fetch) {
-    return createTransport({
-      ...common,
-      httpClient: createFetchClient(options.fetch),
-      acceptCompression: [],
-      sendCompression: null,
-      compressMinBytes: 1024,
-    });
+    // connect-web's transport sends unary bodies as bytes; the fetch-based client in
+    // @connectrpc/connect sends a stream, which Node 20's fetch rejects without `duplex`.
+    return createFetchTransport({ ...common, fetch: options.fetch });
   }
-  return createConnectTransport({ ...common, httpVersion: "1.1" });
+  return createNodeTransport({ ...common, httpVersion: "1.1" });
 }

@@ -1,0 +1,89 @@
+/**
+ * Databases for tests: every database test runs against embedded PGlite and against the real
+ * Postgres (TEST_DATABASE_URL, default the local server), each test file in a database of its
+ * own that is dropped afterwards.
+ *
+ * Without a reachable Postgres the Postgres variant is skipped with a loud warning on a laptop,
+ * and fails under CI=true, so CI can never pass without it.
+ *
+ * @example
+ * describe.each(databaseKinds)("catalog on %s", (kind) => {
+ *   let database: TestDatabase;
+ *   beforeAll(async () => { database = await createTestDatabase(kind); });
+ *   afterAll(() => database.drop());
+ * });
+ */
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface TestDatabase {
+  kind: DatabaseKind;
+  /** postgres:// URL for the Postgres kind; undefined for PGlite. */
+  url: string | undefined;
+  /** Data directory for PGlite (in memory). */
+  dataDir: string;
+  drop(): Promise<void>;
+}
+
+const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+async function postgresReachable(): Promise<string | undefined> {
+  const sql = postgres(adminUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+const unreachable = await postgresReachable();
+const inCi = process.env.CI === "true" || process.env.CI === "1";
+
+if (unreachable && !inCi) {
+  console.warn(
+    `\n!!! Postgres at ${redact(adminUrl)} is not reachable (${unreachable}).\n` +
+      "!!! Postgres variants of the database tests are SKIPPED. Start Postgres or set\n" +
+      "!!! TEST_DATABASE_URL to run them; under CI=true they fail instead.\n",
+  );
+}
+
+/** The kinds every database test runs against. */
+export const databaseKinds: DatabaseKind[] =
+  unreachable && !inCi ? ["pglite"] : ["pglite", "postgres"];
+
+export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  if (kind === "pglite") {
+    return { kind, url: undefined, dataDir: "memory://", drop: async () => {} };
+  }
+  if (unreachable) {
+    throw new Error(`Postgres at ${redact(adminUrl)} is required under CI: ${unreachable}`);
+  }
+  const name = `slipway_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    kind,
+    url: url.toString(),
+    dataDir: "memory://",
+    drop: async () => {
+      try {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end({ timeout: 5 });
+      }
+    },
+  };
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
+}
