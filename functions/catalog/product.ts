@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import * as v from "valibot";
 import { type Product, ProductSchema } from "../gen/catalog/v1/catalog_pb.js";
 import type { Database } from "../platform/db/database.js";
-import { currencyRule } from "../platform/validation/rules.js";
+import { currencyRule, messageRule } from "../platform/validation/rules.js";
 import type { ProductRow, schema } from "./db/schema.js";
 
 export type CatalogDb = Database<typeof schema>;
@@ -32,7 +32,7 @@ export const descriptionRule = v.pipe(
   v.maxLength(4000, "must be at most 4000 characters"),
 );
 
-export const moneyRule = v.object({
+export const moneyRule = messageRule({
   amountMinor: v.pipe(
     v.bigint(),
     v.minValue(0n, "must not be negative"),

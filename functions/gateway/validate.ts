@@ -10,6 +10,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { ValidationTargets } from "hono";
 import { validator } from "hono-openapi";
 import * as v from "valibot";
+import { objectMessage } from "../platform/validation/rules.js";
 import { type FieldError, ProblemError } from "./problem.js";
 
 export function validate<Schema extends StandardSchemaV1, Target extends keyof ValidationTargets>(
@@ -47,6 +48,4 @@ function fieldError(target: keyof ValidationTargets, issue: StandardSchemaV1.Iss
 
 /** A JSON object schema that rejects unknown fields, so a typo never passes silently. */
 export const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
-  v.strictObject(entries, (issue) =>
-    issue.expected === "never" ? "is not a known field" : "must be an object",
-  );
+  v.strictObject(entries, objectMessage);

@@ -25,3 +25,20 @@ export const pageSizeRule = (max: number) =>
     v.minValue(1, "must be at least 1"),
     v.maxValue(max, `must be at most ${max}`),
   );
+
+/**
+ * Messages for object schemas: a missing key reads "is required" and an unknown key "is not a
+ * known field" (valibot's defaults describe its internals instead).
+ */
+export function objectMessage(issue: v.BaseIssue<unknown>): string {
+  if (issue.expected === "never") return "is not a known field";
+  if (issue.received === "undefined") return "is required";
+  return "must be an object";
+}
+
+/**
+ * Rules for a protobuf request message. protobuf-es leaves unset message fields out of the
+ * object, so a message-typed entry that is not `v.optional` is a required field.
+ */
+export const messageRule = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
+  v.object(entries, objectMessage);

@@ -4,6 +4,7 @@ import { uuidv7 } from "uuidv7";
 import * as v from "valibot";
 import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
 import { isUniqueViolation } from "../../../platform/db/errors.js";
+import { messageRule } from "../../../platform/validation/rules.js";
 import { products } from "../../db/schema.js";
 import {
   type CatalogDb,
@@ -14,20 +15,17 @@ import {
   toProductMessage,
 } from "../../product.js";
 
-export const createProductRules = v.object({
+export const createProductRules = messageRule({
   sku: skuRule,
   name: nameRule,
   description: descriptionRule,
-  price: v.pipe(
-    v.optional(moneyRule),
-    v.check((price) => price !== undefined, "is required"),
-  ),
+  price: moneyRule,
   initialStock: v.pipe(v.number(), v.integer(), v.minValue(0, "must not be negative")),
 });
 
 export function createProduct(db: CatalogDb): ServiceImpl<typeof CatalogService>["createProduct"] {
   return async (req) => {
-    // The rules guarantee a price; the check narrows the type.
+    // The rules make price required; this narrows its type.
     const price = req.price as NonNullable<typeof req.price>;
     try {
       const [row] = await db

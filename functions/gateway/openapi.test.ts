@@ -1,0 +1,125 @@
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { beforeAll, describe, expect, it } from "vitest";
+import { gatewayWith } from "./testing.js";
+
+interface Operation {
+  operationId?: string;
+  responses?: Record<string, { content?: Record<string, unknown> }>;
+}
+
+interface RequestBodyDoc {
+  content?: Record<string, { schema?: { type?: string; additionalProperties?: unknown } }>;
+}
+
+interface ParameterDoc {
+  name: string;
+  in: string;
+  schema?: Record<string, unknown>;
+}
+
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const NOT_DOCUMENTED = [/^\/openapi\.json$/, /^\/docs$/, /^\/health\//];
+
+// The document describes routes only; no request reaches a service.
+const app = gatewayWith(() => Promise.reject(new Error("no catalog in this test")));
+
+/** Every route a client can call, as `METHOD /path/{param}`, from the app's own router. */
+function gatewayRoutes(): string[] {
+  const routes = app.routes
+    .filter((route) => route.method !== "ALL")
+    .filter((route) => !NOT_DOCUMENTED.some((pattern) => pattern.test(route.path)))
+    .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
+  return [...new Set(routes)].sort();
+}
+
+describe("OpenAPI document", () => {
+  let document: OpenApiDocument;
+
+  beforeAll(async () => {
+    const response = await app.request("/openapi.json");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    document = (await response.json()) as OpenApiDocument;
+  });
+
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+
+  it("is a valid OpenAPI 3.1 document", async () => {
+    expect(document.openapi).toMatch(/^3\.1\./);
+    await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeDefined();
+  });
+
+  it("documents every route of the gateway, and no others", () => {
+    const routes = gatewayRoutes();
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        "GET /v1/products",
+        "POST /v1/products",
+        "GET /v1/products/{id}",
+        "PATCH /v1/products/{id}",
+        "POST /v1/products/{id}/stock",
+      ]),
+    );
+    const documented = operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`);
+    expect(documented.sort()).toEqual(routes);
+  });
+
+  it("gives every operation a unique operationId", () => {
+    const ids = operations().map(({ operation }) => operation.operationId);
+    for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z]+$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("documents a problem+json 4xx answer on every operation", () => {
+    for (const { path, method, operation } of operations()) {
+      const problems = Object.entries(operation.responses ?? {}).filter(
+        ([status, response]) =>
+          /^4\d\d$/.test(status) && response.content?.["application/problem+json"] !== undefined,
+      );
+      expect(problems.length, `${method} ${path}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("declares the path parameter of every templated path", () => {
+    for (const { path, method, operation } of operations()) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      const parameters = (operation as { parameters?: ParameterDoc[] }).parameters;
+      const inPath = (parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
+      expect(inPath.sort(), `${method} ${path}`).toEqual(templated.sort());
+    }
+  });
+
+  it("documents JSON request bodies that refuse unknown fields", () => {
+    const withBody = operations().filter(({ method }) => method === "post" || method === "patch");
+    expect(withBody).toHaveLength(3);
+    for (const { path, method, operation } of withBody) {
+      const body = (operation as { requestBody?: RequestBodyDoc }).requestBody;
+      const schema = body?.content?.["application/json"]?.schema;
+      expect(schema?.type, `${method} ${path}`).toBe("object");
+      expect(schema?.additionalProperties, `${method} ${path}`).toBe(false);
+    }
+  });
+
+  // bug: ListProductsQuery in routes/products.ts parses `limit` from a string, so the document
+  // says `type: integer` with the string default "20" (and a regex pattern on an integer).
+  it.fails("documents limit as an integer defaulting to 20", () => {
+    const list = document.paths["/v1/products"]?.get as { parameters?: ParameterDoc[] };
+    const limit = list.parameters?.find((parameter) => parameter.name === "limit");
+    expect(limit?.schema).toEqual({ type: "integer", minimum: 1, maximum: 100, default: 20 });
+  });
+
+  it("serves an interactive reference at /docs", async () => {
+    const response = await app.request("/docs");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await response.text()).toContain("/openapi.json");
+  });
+});
