@@ -3,7 +3,7 @@
  * (or real Postgres when DATABASE_URL is set). The same apps the Lambda entry points wrap.
  */
 import * as v from "valibot";
-import { startCatalog } from "./catalog/app.js";
+import { type RunningCatalog, startCatalog } from "./catalog/app.js";
 import { CatalogConfig } from "./catalog/config.js";
 import { GatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/services.js";
@@ -11,57 +11,32 @@ import { ConfigError, loadConfig } from "./platform/config.js";
 import { createLogger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
 
-const RunnerConfig = v.object({
+const LocalConfig = v.object({
+  ...CatalogConfig.entries,
+  ...GatewayConfig.entries,
   /** Interface to listen on; 127.0.0.1 keeps a laptop's services off the network. */
   HOST: v.optional(v.string(), "127.0.0.1"),
 });
 
 async function main(): Promise<void> {
-  const runner = loadConfig(RunnerConfig);
-  const catalogConfig = loadConfig(CatalogConfig);
-  const gatewayConfig = loadConfig(GatewayConfig, {
+  // One schema for the whole process, so one error lists every bad variable of every service.
+  const config = loadConfig(LocalConfig);
+  const gatewayConfig = {
+    ...config,
     // The gateway finds catalog wherever this process puts it, unless told otherwise.
-    CATALOG_URL: `http://127.0.0.1:${catalogConfig.PORT_CATALOG}`,
-    ...process.env,
-  });
-  const logger = createLogger("local", gatewayConfig.LOG_LEVEL);
+    CATALOG_URL: process.env.CATALOG_URL
+      ? config.CATALOG_URL
+      : `http://127.0.0.1:${config.PORT_CATALOG}`,
+  };
+  const logger = createLogger("local", config.LOG_LEVEL);
 
-  const catalog = await startCatalog(catalogConfig);
   const servers: RunningServer[] = [];
+  let catalog: RunningCatalog | undefined;
   const stop = async () => {
     await Promise.allSettled(servers.map((server) => server.close()));
-    await catalog.close();
+    await catalog?.close();
   };
-  try {
-    servers.push(
-      await listen(catalog.app.fetch, { port: catalogConfig.PORT_CATALOG, hostname: runner.HOST }),
-    );
-    servers.push(
-      await listen(startGateway(gatewayConfig).fetch, {
-        port: gatewayConfig.PORT_GATEWAY,
-        hostname: runner.HOST,
-      }),
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  const [catalogServer, gatewayServer] = servers as [RunningServer, RunningServer];
-  const storage = catalogConfig.DATABASE_URL
-    ? "postgres (DATABASE_URL)"
-    : `embedded (${catalogConfig.DATA_DIR})`;
-  process.stdout.write(
-    [
-      "",
-      "slipway is running",
-      `  gateway   ${gatewayServer.url}        REST API, docs at ${gatewayServer.url}/docs`,
-      `  catalog   ${catalogServer.url}        Connect (slipway.catalog.v1.CatalogService)`,
-      `  database  ${storage}`,
-      "Press Ctrl-C to stop.",
-      "",
-    ].join("\n"),
-  );
-
+  // Handlers go in before anything starts, so Ctrl-C at any moment stops cleanly.
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -80,6 +55,36 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+
+  try {
+    catalog = await startCatalog(config);
+    servers.push(
+      await listen(catalog.app.fetch, { port: config.PORT_CATALOG, hostname: config.HOST }),
+    );
+    servers.push(
+      await listen(startGateway(gatewayConfig).fetch, {
+        port: config.PORT_GATEWAY,
+        hostname: config.HOST,
+      }),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (stopping) return;
+  const [catalogServer, gatewayServer] = servers as [RunningServer, RunningServer];
+  const storage = config.DATABASE_URL ? "postgres (DATABASE_URL)" : `embedded (${config.DATA_DIR})`;
+  process.stdout.write(
+    [
+      "",
+      "slipway is running",
+      `  gateway   ${gatewayServer.url}        REST API, docs at ${gatewayServer.url}/docs`,
+      `  catalog   ${catalogServer.url}        Connect (slipway.catalog.v1.CatalogService)`,
+      `  database  ${storage}`,
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
 }
 
 main().catch((error: unknown) => {

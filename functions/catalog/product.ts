@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import * as v from "valibot";
 import { type Product, ProductSchema } from "../gen/catalog/v1/catalog_pb.js";
 import type { Database } from "../platform/db/database.js";
-import { currencyRule, messageRule } from "../platform/validation/rules.js";
+import { currencyRule, messageRule, textRule } from "../platform/validation/rules.js";
 import type { ProductRow, schema } from "./db/schema.js";
 
 export type CatalogDb = Database<typeof schema>;
@@ -22,13 +22,13 @@ export const skuRule = v.pipe(
 );
 
 export const nameRule = v.pipe(
-  v.string(),
+  textRule,
   v.check((name) => name.trim().length > 0, "must not be blank"),
   v.maxLength(200, "must be at most 200 characters"),
 );
 
 export const descriptionRule = v.pipe(
-  v.string(),
+  textRule,
   v.maxLength(4000, "must be at most 4000 characters"),
 );
 

@@ -41,13 +41,15 @@ export function createGatewayApp({ catalog, logger, bodyLimitBytes }: GatewayDep
   return app;
 }
 
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+// The same media types Hono's validator reads as JSON: a body we accept is a body it parses.
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;
 
 /** Requests that carry a body must say it is JSON; anything else is 415, not a parse error. */
 const requireJsonBody: MiddlewareHandler = async (c, next) => {
   if (["POST", "PUT", "PATCH"].includes(c.req.method)) {
     const contentType = c.req.header("content-type") ?? "";
-    if (!JSON_MEDIA_TYPE.test(contentType)) {
+    const mediaType = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+    if (!JSON_MEDIA_TYPE.test(mediaType)) {
       throw new ProblemError(
         "unsupported-media-type",
         contentType

@@ -63,7 +63,10 @@ export function problemFromRpcError(
     .findDetails(BadRequestSchema)
     .flatMap((detail) => detail.fieldViolations)
     .map((violation) => ({ ...locate(violation.field), detail: violation.description }));
-  return new ProblemError(kind, error.rawMessage, errors);
+  // A service's summary of field violations names its own fields; the list above already
+  // says the same in this API's terms.
+  const detail = errors.length > 0 ? "the request is not valid" : error.rawMessage;
+  return new ProblemError(kind, detail, errors);
 }
 
 /**

@@ -19,7 +19,14 @@ export function validate<Schema extends StandardSchemaV1, Target extends keyof V
 ) {
   return validator(target, schema, (result) => {
     if (result.success) return;
-    const errors = result.error.map((issue) => fieldError(target, issue));
+    // Every body here is a JSON object; for anything else one error says so, instead of a
+    // list of complaints about array indexes or missing members.
+    const notAnObject =
+      target === "json" &&
+      (typeof result.data !== "object" || result.data === null || Array.isArray(result.data));
+    const errors = notAnObject
+      ? [{ pointer: "#", detail: "must be a JSON object" }]
+      : result.error.map((issue) => fieldError(target, issue));
     throw new ProblemError(
       "validation-failed",
       `the ${targetNames[target] ?? target} is not valid`,
@@ -39,9 +46,12 @@ function fieldError(target: keyof ValidationTargets, issue: StandardSchemaV1.Iss
     String(typeof segment === "object" ? segment.key : segment),
   );
   if (target === "json") {
-    // RFC 6901 escaping, then a URI fragment as in RFC 9457's examples.
-    const pointer = keys.map((key) => key.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
-    return { pointer: `#/${pointer}`, detail: issue.message };
+    // A JSON Pointer (RFC 6901) written as a URI fragment, as in RFC 9457's examples; "#" alone
+    // is the whole body.
+    const pointer = keys
+      .map((key) => `/${encodeURIComponent(key.replace(/~/g, "~0").replace(/\//g, "~1"))}`)
+      .join("");
+    return { pointer: `#${pointer}`, detail: issue.message };
   }
   return { parameter: keys.join("."), detail: issue.message };
 }

@@ -10,7 +10,7 @@ export const MoneyJson = v.pipe(
   jsonObject({
     amountMinor: v.pipe(
       v.number("must be a number"),
-      v.safeInteger("must be a whole number of minor units"),
+      v.safeInteger("must be a whole number of minor units, at most 2^53 - 1"),
       v.minValue(0, "must not be negative"),
       v.description("Amount in the currency's minor unit, e.g. cents"),
     ),

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import type { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
-import { pageSizeRule } from "../../platform/validation/rules.js";
+import { int32Rule, pageSizeRule } from "../../platform/validation/rules.js";
 import { bodyFields, parameterFields, rethrowWithFields } from "../errors.js";
 import { jsonResponse, problemResponses } from "../openapi-responses.js";
 import { jsonObject, validate } from "../validate.js";
@@ -19,18 +19,20 @@ import {
 export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 20;
 
+const text = v.string("must be a string");
+
 const CreateProductBody = jsonObject({
-  sku: v.pipe(v.string(), v.description("Stock keeping unit, unique in the catalog")),
-  name: v.string(),
-  description: v.optional(v.string(), ""),
+  sku: v.pipe(text, v.description("Stock keeping unit, unique in the catalog")),
+  name: text,
+  description: v.optional(text, ""),
   price: MoneyJson,
-  stock: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0, "must not be negative")), 0),
+  stock: v.optional(v.pipe(int32Rule, v.minValue(0, "must not be negative")), 0),
 });
 
 const UpdateProductBody = v.pipe(
   jsonObject({
-    name: v.optional(v.string()),
-    description: v.optional(v.string()),
+    name: v.optional(text),
+    description: v.optional(text),
     price: v.optional(MoneyJson),
   }),
   v.check(
@@ -40,24 +42,23 @@ const UpdateProductBody = v.pipe(
 );
 
 const AdjustStockBody = jsonObject({
-  delta: v.pipe(
-    v.number(),
-    v.safeInteger(),
-    v.description("Units to add (positive) or remove (negative); not zero"),
-  ),
-  reason: v.optional(v.string(), ""),
+  delta: v.pipe(int32Rule, v.description("Units to add (positive) or remove (negative); not zero")),
+  reason: v.optional(text, ""),
 });
 
+const singleValue = v.string("must be given once");
+
 const ListProductsQuery = v.object({
-  cursor: v.optional(v.string()),
+  cursor: v.optional(
+    v.pipe(singleValue, v.description("`nextCursor` of the previous page; omit for the first")),
+  ),
   limit: v.optional(
     v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, "must be a whole number"),
-      v.toNumber(),
+      singleValue,
+      v.toNumber("must be a number"),
       pageSizeRule(MAX_PAGE_SIZE),
+      v.description(`Items per page; ${DEFAULT_PAGE_SIZE} when omitted`),
     ),
-    String(DEFAULT_PAGE_SIZE),
   ),
 });
 
@@ -115,7 +116,10 @@ export function productRoutes(catalog: Client<typeof CatalogService>) {
       async (c) => {
         const query = c.req.valid("query");
         const page = await catalog
-          .listProducts({ pageSize: query.limit, pageToken: query.cursor ?? "" })
+          .listProducts({
+            pageSize: query.limit ?? DEFAULT_PAGE_SIZE,
+            pageToken: query.cursor ?? "",
+          })
           .catch(rethrowWithFields(parameterFields({ page_token: "cursor", page_size: "limit" })));
         return c.json({
           items: page.products.map(productToJson),

@@ -10,7 +10,14 @@
  * const { product } = await catalog.getProduct({ id });
  */
 import type { DescService } from "@bufbuild/protobuf";
-import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import {
+  type Client,
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
 import { createConnectTransport as createNodeTransport } from "@connectrpc/connect-node";
 import { createConnectTransport as createFetchTransport } from "@connectrpc/connect-web";
 
@@ -45,7 +52,23 @@ export function createServiceTransport(options: ServiceClientOptions): Transport
   if (options.fetch) {
     // connect-web's transport sends unary bodies as bytes; the fetch-based client in
     // @connectrpc/connect sends a stream, which Node 20's fetch rejects without `duplex`.
-    return createFetchTransport({ ...common, fetch: options.fetch });
+    return createFetchTransport({ ...common, fetch: unavailableOnNetworkError(options.fetch) });
   }
   return createNodeTransport({ ...common, httpVersion: "1.1" });
+}
+
+/**
+ * A fetch that fails to reach the server rejects with a bare TypeError, which Connect reports as
+ * `Unknown`; callers retry and map `Unavailable`, as the Node transport reports it.
+ */
+function unavailableOnNetworkError(fetchFn: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetchFn(input, init);
+    } catch (error) {
+      // A deadline or a caller's cancel aborts the signal; Connect reports those itself.
+      if (init?.signal?.aborted || error instanceof ConnectError) throw error;
+      throw new ConnectError("service unreachable", Code.Unavailable, undefined, undefined, error);
+    }
+  };
 }

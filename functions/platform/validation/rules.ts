@@ -17,6 +17,22 @@ export const currencyRule = v.pipe(
   v.check((code) => currencies.has(code), "must be an ISO 4217 currency code in upper case"),
 );
 
+export const INT32_MAX = 2_147_483_647;
+
+/** A whole number that fits a protobuf int32 field. */
+export const int32Rule = v.pipe(
+  v.number("must be a number"),
+  v.integer("must be a whole number"),
+  v.minValue(-INT32_MAX - 1, `must be at least ${-INT32_MAX - 1}`),
+  v.maxValue(INT32_MAX, `must be at most ${INT32_MAX}`),
+);
+
+/** Text Postgres can store: any string without U+0000. */
+export const textRule = v.pipe(
+  v.string("must be a string"),
+  v.check((text) => !text.includes("\u0000"), "must not contain the NUL character"),
+);
+
 /** Collection page size: at least 1, at most `max`. */
 export const pageSizeRule = (max: number) =>
   v.pipe(

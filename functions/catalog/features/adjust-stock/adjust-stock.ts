@@ -4,7 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import * as v from "valibot";
 import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
 import { isCheckViolation, isNumericOutOfRange } from "../../../platform/db/errors.js";
-import { uuidRule } from "../../../platform/validation/rules.js";
+import { textRule, uuidRule } from "../../../platform/validation/rules.js";
 import { products } from "../../db/schema.js";
 import { type CatalogDb, productNotFound, toProductMessage } from "../../product.js";
 
@@ -15,12 +15,12 @@ export const adjustStockRules = v.object({
   id: uuidRule,
   delta: v.pipe(
     v.number(),
-    v.integer(),
+    v.integer("must be a whole number"),
     v.check((delta) => delta !== 0, "must not be zero"),
     v.minValue(-MAX_DELTA, `must be at least ${-MAX_DELTA}`),
     v.maxValue(MAX_DELTA, `must be at most ${MAX_DELTA}`),
   ),
-  reason: v.pipe(v.string(), v.maxLength(200, "must be at most 200 characters")),
+  reason: v.pipe(textRule, v.maxLength(200, "must be at most 200 characters")),
 });
 
 export function adjustStock(db: CatalogDb): ServiceImpl<typeof CatalogService>["adjustStock"] {

@@ -20,7 +20,11 @@ export const createProductRules = messageRule({
   name: nameRule,
   description: descriptionRule,
   price: moneyRule,
-  initialStock: v.pipe(v.number(), v.integer(), v.minValue(0, "must not be negative")),
+  initialStock: v.pipe(
+    v.number(),
+    v.integer("must be a whole number"),
+    v.minValue(0, "must not be negative"),
+  ),
 });
 
 export function createProduct(db: CatalogDb): ServiceImpl<typeof CatalogService>["createProduct"] {

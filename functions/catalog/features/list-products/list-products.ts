@@ -14,19 +14,16 @@ export const listProductsRules = v.object({
   // 0 is proto3's "unset": the default page size applies.
   pageSize: v.pipe(
     v.number(),
-    v.integer(),
+    v.integer("must be a whole number"),
     v.minValue(0, "must not be negative"),
     v.maxValue(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`),
   ),
-  pageToken: v.union(
-    [
-      v.literal(""),
-      v.pipe(
-        v.string(),
-        v.check((token) => decodePageToken(token) !== undefined),
-      ),
-    ],
-    "is not a token from a previous page",
+  pageToken: v.pipe(
+    v.string(),
+    v.check(
+      (token) => token === "" || decodePageToken(token) !== undefined,
+      "is not a token from a previous page",
+    ),
   ),
 });
 
