@@ -3,10 +3,11 @@
  * (or real Postgres when DATABASE_URL is set). The same apps the Lambda entry points wrap.
  */
 import * as v from "valibot";
-import { type RunningCatalog, startCatalog } from "./catalog/app.js";
+import { startCatalog } from "./catalog/app.js";
 import { CatalogConfig } from "./catalog/config.js";
 import { GatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/services.js";
+import { openBus } from "./platform/bus/open-bus.js";
 import { ConfigError, loadConfig } from "./platform/config.js";
 import { createLogger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
@@ -30,11 +31,12 @@ async function main(): Promise<void> {
   };
   const logger = createLogger("local", config.LOG_LEVEL);
 
-  const servers: RunningServer[] = [];
-  let catalog: RunningCatalog | undefined;
+  // What has started, stopped in reverse: servers first, the database last.
+  const running: (() => Promise<void>)[] = [];
   const stop = async () => {
-    await Promise.allSettled(servers.map((server) => server.close()));
-    await catalog?.close();
+    for (const close of running.reverse()) {
+      await close().catch((error) => logger.error("stop failed", { error }));
+    }
   };
   // Handlers go in before anything starts, so Ctrl-C at any moment stops cleanly.
   let stopping = false;
@@ -56,23 +58,32 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  let catalogServer: RunningServer;
+  let gatewayServer: RunningServer;
   try {
-    catalog = await startCatalog(config);
-    servers.push(
-      await listen(catalog.app.fetch, { port: config.PORT_CATALOG, hostname: config.HOST }),
-    );
-    servers.push(
-      await listen(startGateway(gatewayConfig).fetch, {
-        port: config.PORT_GATEWAY,
-        hostname: config.HOST,
-      }),
-    );
+    const bus = await openBus({ ...config, logger });
+    running.push(bus.close);
+    const catalog = await startCatalog(config, { publisher: bus.publisher });
+    running.push(catalog.close);
+    running.push(catalog.outbox.startSweeper().stop);
+    const catalogEvents = bus.subscriber();
+    await catalogEvents.start("catalog", catalog.consumer);
+    running.push(catalogEvents.stop);
+    catalogServer = await listen(catalog.app.fetch, {
+      port: config.PORT_CATALOG,
+      hostname: config.HOST,
+    });
+    running.push(catalogServer.close);
+    gatewayServer = await listen(startGateway(gatewayConfig).fetch, {
+      port: config.PORT_GATEWAY,
+      hostname: config.HOST,
+    });
+    running.push(gatewayServer.close);
   } catch (error) {
     await stop();
     throw error;
   }
   if (stopping) return;
-  const [catalogServer, gatewayServer] = servers as [RunningServer, RunningServer];
   const storage = config.DATABASE_URL ? "postgres (DATABASE_URL)" : `embedded (${config.DATA_DIR})`;
   process.stdout.write(
     [
@@ -81,6 +92,7 @@ async function main(): Promise<void> {
       `  gateway   ${gatewayServer.url}        REST API, docs at ${gatewayServer.url}/docs`,
       `  catalog   ${catalogServer.url}        Connect (slipway.catalog.v1.CatalogService)`,
       `  database  ${storage}`,
+      `  events    ${config.BUS} bus`,
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),

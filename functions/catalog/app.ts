@@ -9,8 +9,16 @@ import {
   ListProductsRequestSchema,
   UpdateProductRequestSchema,
 } from "../gen/catalog/v1/catalog_pb.js";
+import type { BusPublisher, DeliveryHandler } from "../platform/bus/port.js";
+import { embeddedDataDir } from "../platform/db/config.js";
 import { openDatabase } from "../platform/db/database.js";
 import { migrateService } from "../platform/db/migrate.js";
+import { createChangeRunner } from "../platform/events/changes.js";
+import { createEventConsumer } from "../platform/events/consumer.js";
+import {
+  createOutboxDispatcher,
+  type OutboxDispatcher,
+} from "../platform/events/outbox-dispatcher.js";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
@@ -20,13 +28,14 @@ import {
   requestRules,
 } from "../platform/rpc/validate.js";
 import type { CatalogConfig } from "./config.js";
-import { schema } from "./db/schema.js";
+import { inbox, outbox, schema } from "./db/schema.js";
 import { adjustStock, adjustStockRules } from "./features/adjust-stock/adjust-stock.js";
 import { createProduct, createProductRules } from "./features/create-product/create-product.js";
 import { getProduct, getProductRules } from "./features/get-product/get-product.js";
 import { listProducts, listProductsRules } from "./features/list-products/list-products.js";
+import { LISTING_CONSUMER, listingHandlers } from "./features/project-listing/project-listing.js";
 import { updateProduct, updateProductRules } from "./features/update-product/update-product.js";
-import type { CatalogDb } from "./product.js";
+import type { CatalogChange, CatalogDb } from "./product.js";
 
 export const SERVICE_NAME = "catalog";
 
@@ -41,22 +50,23 @@ assertEveryMethodHasRules([CatalogService], rules);
 
 export interface CatalogDeps {
   db: CatalogDb;
+  change: CatalogChange;
   logger: Logger;
 }
 
 /** The catalog's HTTP app: Connect routes plus a liveness probe. */
-export function createCatalogApp({ db, logger }: CatalogDeps): Hono {
+export function createCatalogApp({ db, change, logger }: CatalogDeps): Hono {
   const app = new Hono();
   app.get("/health/live", (c) => c.json({ status: "ok" }));
   mountConnect(
     app,
     (router) =>
       router.service(CatalogService, {
-        createProduct: createProduct(db),
+        createProduct: createProduct(change),
         getProduct: getProduct(db),
         listProducts: listProducts(db),
-        updateProduct: updateProduct(db),
-        adjustStock: adjustStock(db),
+        updateProduct: updateProduct(change),
+        adjustStock: adjustStock(change),
       }),
     { interceptors: [createErrorInterceptor(logger), createValidationInterceptor(rules)] },
   );
@@ -66,15 +76,27 @@ export function createCatalogApp({ db, logger }: CatalogDeps): Hono {
 export interface RunningCatalog {
   app: Hono;
   db: CatalogDb;
+  /** Applies the events of the catalog's queue (the listing projection). */
+  consumer: DeliveryHandler;
+  /** Publishes what the outbox holds; run its sweeper wherever the service runs. */
+  outbox: OutboxDispatcher;
   close(): Promise<void>;
 }
 
-/** Opens the database, applies pending migrations and builds the app. */
-export async function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
+export interface CatalogRuntime {
+  /** Where the catalog's events go. */
+  publisher: BusPublisher;
+}
+
+/** Opens the database, applies pending migrations and builds the app and its consumer. */
+export async function startCatalog(
+  config: CatalogConfig,
+  { publisher }: CatalogRuntime,
+): Promise<RunningCatalog> {
   const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
   const database = await openDatabase({
     url: config.DATABASE_URL,
-    dataDir: `${config.DATA_DIR}/pglite`,
+    dataDir: embeddedDataDir(config.DATA_DIR),
     schema,
   });
   try {
@@ -86,9 +108,19 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningCatalo
     await database.close();
     throw error;
   }
+  const db = database.db;
+  const dispatcher = createOutboxDispatcher({ db, outbox, publisher, logger });
   return {
-    app: createCatalogApp({ db: database.db, logger }),
-    db: database.db,
+    app: createCatalogApp({ db, change: createChangeRunner({ db, outbox, dispatcher }), logger }),
+    db,
+    consumer: createEventConsumer({
+      name: LISTING_CONSUMER,
+      db,
+      inbox,
+      handlers: listingHandlers,
+      logger,
+    }),
+    outbox: dispatcher,
     close: database.close,
   };
 }

@@ -11,8 +11,8 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService, type Product } from "../gen/catalog/v1/catalog_pb.js";
 import { listen, type RunningServer } from "../platform/node-server.js";
-import { startCatalog } from "./app.js";
-import { uniqueSku } from "./testing.js";
+
+import { startTestCatalog, uniqueSku } from "./testing.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const UNKNOWN_ID = "01890a5d-ac96-774b-bcce-b302099a8057";
@@ -20,16 +20,16 @@ const UNKNOWN_ID = "01890a5d-ac96-774b-bcce-b302099a8057";
 let dataDir: string;
 let server: RunningServer;
 let closeCatalog: (() => Promise<void>) | undefined;
+let drainEvents: () => Promise<void>;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "slipway-connect-clients-"));
-  const catalog = await startCatalog({
+  const catalog = await startTestCatalog({
     DATABASE_URL: undefined,
     DATA_DIR: dataDir,
-    PORT_CATALOG: 0,
-    LOG_LEVEL: "SILENT",
   });
-  closeCatalog = catalog.close;
+  closeCatalog = catalog.stop;
+  drainEvents = catalog.drain;
   server = await listen(catalog.app.fetch, { port: 0 });
 });
 
@@ -73,6 +73,8 @@ describe.each(transports)("connect-node client, %s", (_name, makeTransport) => {
     const { product: got } = await catalog.getProduct({ id });
     expect(got).toEqual(created);
 
+    // The listing follows the catalog's events; apply them first.
+    await drainEvents();
     const listed: Product[] = [];
     let pageToken = "";
     do {

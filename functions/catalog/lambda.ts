@@ -1,9 +1,13 @@
 // AWS Lambda entry of the catalog service's Connect API.
+import { openBus } from "../platform/bus/open-bus.js";
 import { loadConfig } from "../platform/config.js";
 import { lambdaHandler } from "../platform/lambda.js";
-import { startCatalog } from "./app.js";
+import { createLogger } from "../platform/logger.js";
+import { SERVICE_NAME, startCatalog } from "./app.js";
 import { CatalogConfig } from "./config.js";
 
-const catalog = await startCatalog(loadConfig(CatalogConfig));
+const config = loadConfig(CatalogConfig);
+const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
+const catalog = await startCatalog(config, { publisher: bus.publisher });
 
 export const handler = lambdaHandler(catalog.app);

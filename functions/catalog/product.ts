@@ -5,10 +5,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import * as v from "valibot";
 import { type Product, ProductSchema } from "../gen/catalog/v1/catalog_pb.js";
 import type { Database } from "../platform/db/database.js";
+import type { ChangeRunner } from "../platform/events/changes.js";
 import { currencyRule, messageRule, textRule } from "../platform/validation/rules.js";
 import type { ProductRow, schema } from "./db/schema.js";
 
 export type CatalogDb = Database<typeof schema>;
+export type CatalogChange = ChangeRunner<typeof schema>;
 
 /** Largest amount in minor units: keeps prices exact as JSON numbers at the gateway. */
 export const MAX_AMOUNT_MINOR = BigInt(Number.MAX_SAFE_INTEGER);
@@ -51,6 +53,7 @@ export function toProductMessage(row: ProductRow): Product {
     stock: row.stock,
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
+    revision: row.revision,
   });
 }
 

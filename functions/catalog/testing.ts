@@ -13,6 +13,9 @@ import type { Client } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import { afterAll, beforeAll } from "vitest";
 import { CatalogService } from "../gen/catalog/v1/catalog_pb.js";
+import { type EmbeddedBus, openEmbeddedBus } from "../platform/bus/embedded/embedded-bus.js";
+import { embeddedDataDir } from "../platform/db/config.js";
+import { createLogger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
 import {
   createTestDatabase,
@@ -20,31 +23,74 @@ import {
   type TestDatabase,
 } from "../platform/testing/databases.js";
 import { inProcessFetch } from "../platform/testing/in-process-fetch.js";
-import { startCatalog } from "./app.js";
+import { type RunningCatalog, startCatalog } from "./app.js";
 import type { CatalogDb } from "./product.js";
 
 export interface CatalogUnderTest {
   app: Hono;
   db: CatalogDb;
   client: Client<typeof CatalogService>;
+  /**
+   * Publishes whatever the outbox holds and applies every queued event (the listing
+   * projection), then resolves: call it before reading the listing.
+   */
+  drain(): Promise<void>;
+  bus: EmbeddedBus;
+}
+
+export interface TestCatalog extends RunningCatalog {
+  bus: EmbeddedBus;
+  drain(): Promise<void>;
+  /** Stops the catalog and its bus. */
+  stop(): Promise<void>;
+}
+
+/** A catalog with an embedded bus on the same database, its events applied on `drain()`. */
+export async function startTestCatalog(where: {
+  DATABASE_URL: string | undefined;
+  DATA_DIR: string;
+}): Promise<TestCatalog> {
+  const config = {
+    ...where,
+    PORT_CATALOG: 0,
+    LOG_LEVEL: "SILENT" as const,
+    BUS: "embedded" as const,
+    BUS_MAX_RECEIVE_COUNT: 3,
+  };
+  const bus = await openEmbeddedBus({
+    url: config.DATABASE_URL,
+    dataDir: embeddedDataDir(config.DATA_DIR),
+    logger: createLogger("bus", "SILENT"),
+    maxReceiveCount: config.BUS_MAX_RECEIVE_COUNT,
+  });
+  const catalog = await startCatalog(config, { publisher: bus.publisher });
+  const subscriber = bus.subscriber();
+  return {
+    ...catalog,
+    bus,
+    async drain() {
+      await catalog.outbox.dispatchDue();
+      await subscriber.drain("catalog", catalog.consumer);
+    },
+    async stop() {
+      await catalog.close();
+      await bus.close();
+    },
+  };
 }
 
 /** Starts a catalog before the file's tests and stops it (dropping its database) after. */
 export function useCatalog(kind: DatabaseKind): CatalogUnderTest {
   const harness = {} as CatalogUnderTest;
   let database: TestDatabase | undefined;
-  let close: (() => Promise<void>) | undefined;
+  let catalog: TestCatalog | undefined;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const catalog = await startCatalog({
-      DATABASE_URL: database.url,
-      DATA_DIR: database.dataDir,
-      PORT_CATALOG: 0,
-      LOG_LEVEL: "SILENT",
-    });
-    close = catalog.close;
+    catalog = await startTestCatalog({ DATABASE_URL: database.url, DATA_DIR: database.dataDir });
     harness.app = catalog.app;
     harness.db = catalog.db;
+    harness.bus = catalog.bus;
+    harness.drain = catalog.drain;
     harness.client = createServiceClient(CatalogService, {
       baseUrl: "http://catalog.test",
       timeoutMs: 10_000,
@@ -52,7 +98,7 @@ export function useCatalog(kind: DatabaseKind): CatalogUnderTest {
     });
   });
   afterAll(async () => {
-    await close?.();
+    await catalog?.stop();
     await database?.drop();
   });
   return harness;

@@ -2,8 +2,7 @@
 // listening on a local port (the default Node transport, as in the cloud).
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCatalog } from "../catalog/app.js";
-import { uniqueSku } from "../catalog/testing.js";
+import { startTestCatalog, uniqueSku } from "../catalog/testing.js";
 import { listen, type RunningServer } from "../platform/node-server.js";
 import {
   apiGatewayEvent,
@@ -17,17 +16,17 @@ type Handler = (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIG
 describe("gateway Lambda handler", () => {
   let server: RunningServer | undefined;
   let closeCatalog: (() => Promise<void>) | undefined;
+  let drainEvents: () => Promise<void>;
   let handler: Handler;
   const savedEnv = { CATALOG_URL: process.env.CATALOG_URL, LOG_LEVEL: process.env.LOG_LEVEL };
 
   beforeAll(async () => {
-    const catalog = await startCatalog({
+    const catalog = await startTestCatalog({
       DATABASE_URL: undefined,
       DATA_DIR: "memory://",
-      PORT_CATALOG: 0,
-      LOG_LEVEL: "SILENT",
     });
-    closeCatalog = catalog.close;
+    closeCatalog = catalog.stop;
+    drainEvents = catalog.drain;
     server = await listen(catalog.app.fetch, { port: 0 });
     // lambda.ts reads its configuration when it is first imported, as on a cold start.
     process.env.CATALOG_URL = server.url;
@@ -85,6 +84,7 @@ describe("gateway Lambda handler", () => {
   it("lists a page at a time from rawQueryString", async () => {
     await create();
     await create();
+    await drainEvents();
     const first = await invoke({ method: "GET", path: "/v1/products?limit=1" });
     expect(first.result.statusCode).toBe(200);
     const page = first.body() as { items: unknown[]; nextCursor: string | null };

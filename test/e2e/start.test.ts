@@ -77,7 +77,13 @@ describe("npm start", () => {
       json: created.json,
     });
 
-    const list = await call("GET", "/v1/products?limit=10");
+    // The listing is fed by the catalog's events through the embedded bus: within a second.
+    const listed = Date.now();
+    let list = await call("GET", "/v1/products?limit=10");
+    while (list.json.items?.length === 0 && Date.now() - listed < 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      list = await call("GET", "/v1/products?limit=10");
+    }
     expect(list.status).toBe(200);
     expect(list.json).toEqual({ items: [created.json], nextCursor: null });
 

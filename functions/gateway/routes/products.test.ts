@@ -1,6 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import { describe, expect, it } from "vitest";
 import { products } from "../../catalog/db/schema.js";
+import { rebuildListing } from "../../catalog/features/project-listing/rebuild-listing.js";
 import { uniqueSku } from "../../catalog/testing.js";
 import { json, productBody, useGateway } from "../testing.js";
 
@@ -36,6 +37,8 @@ describe("REST /v1/products", () => {
   }
 
   async function list(query = ""): Promise<PageJson> {
+    // The listing follows the catalog's events; apply them before reading it.
+    await gateway.catalog.drain();
     const response = await gateway.request(`/v1/products${query}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -185,7 +188,8 @@ describe("REST /v1/products", () => {
     });
 
     it("answers 20 items by default and at most 100", async () => {
-      // Straight into the catalog's table: 120 products through the API would be slow.
+      // Straight into the catalog's table, then into its listing by a rebuild: 120 products
+      // through the API would be slow.
       await gateway.catalog.db.insert(products).values(
         Array.from({ length: 120 }, () => ({
           id: uuidv7(),
@@ -195,6 +199,7 @@ describe("REST /v1/products", () => {
           priceCurrency: "EUR",
         })),
       );
+      await rebuildListing(gateway.catalog.db);
       const first = await list();
       expect(first.items).toHaveLength(20);
       expect(first.nextCursor).toEqual(expect.any(String));

@@ -14,3 +14,7 @@ export const databaseConfig = {
   /** Where the embedded database (and other local state) lives. */
   DATA_DIR: v.optional(v.string(), ".data"),
 };
+
+/** Where the embedded database lives under DATA_DIR; every service in a process shares it. */
+export const embeddedDataDir = (dataDir: string) =>
+  dataDir.startsWith("memory://") ? dataDir : `${dataDir}/pglite`;

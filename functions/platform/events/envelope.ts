@@ -74,7 +74,9 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   }
   const result = v.safeParse(EnvelopeSchema, json);
   if (result.success) return { ok: true, envelope: result.output };
-  const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? "envelope"}: ${issue.message}`);
+  const problems = result.issues.map(
+    (issue) => `${v.getDotPath(issue) ?? "envelope"}: ${issue.message}`,
+  );
   return { ok: false, reason: `not a slipway envelope (${problems.join("; ")})` };
 }
 

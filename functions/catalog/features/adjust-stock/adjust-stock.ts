@@ -6,7 +6,8 @@ import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
 import { isCheckViolation, isNumericOutOfRange } from "../../../platform/db/errors.js";
 import { textRule, uuidRule } from "../../../platform/validation/rules.js";
 import { products } from "../../db/schema.js";
-import { type CatalogDb, productNotFound, toProductMessage } from "../../product.js";
+import { stockAdjusted } from "../../events.js";
+import { type CatalogChange, productNotFound, toProductMessage } from "../../product.js";
 
 // Keeps one adjustment within int4 range together with any current stock.
 const MAX_DELTA = 1_000_000_000;
@@ -23,17 +24,26 @@ export const adjustStockRules = v.object({
   reason: v.pipe(textRule, v.maxLength(200, "must be at most 200 characters")),
 });
 
-export function adjustStock(db: CatalogDb): ServiceImpl<typeof CatalogService>["adjustStock"] {
+export function adjustStock(
+  change: CatalogChange,
+): ServiceImpl<typeof CatalogService>["adjustStock"] {
   return async (req) => {
     try {
       // `stock + delta` in SQL, not read-modify-write: concurrent adjustments cannot lose
       // updates, and the CHECK constraint rejects any that would go negative.
-      const [row] = await db
-        .update(products)
-        .set({ stock: sql`${products.stock} + ${req.delta}`, updatedAt: sql`now()` })
-        .where(eq(products.id, req.id))
-        .returning();
-      if (!row) throw productNotFound(req.id);
+      const row = await change(async (tx) => {
+        const [row] = await tx
+          .update(products)
+          .set({
+            stock: sql`${products.stock} + ${req.delta}`,
+            updatedAt: sql`now()`,
+            revision: sql`${products.revision} + 1`,
+          })
+          .where(eq(products.id, req.id))
+          .returning();
+        if (!row) throw productNotFound(req.id);
+        return { result: row, events: [stockAdjusted(row, req.delta, req.reason)] };
+      });
       return { product: toProductMessage(row) };
     } catch (error) {
       if (isCheckViolation(error, "products_stock_non_negative")) {

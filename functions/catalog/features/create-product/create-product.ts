@@ -6,8 +6,9 @@ import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
 import { isUniqueViolation } from "../../../platform/db/errors.js";
 import { messageRule } from "../../../platform/validation/rules.js";
 import { products } from "../../db/schema.js";
+import { productCreated } from "../../events.js";
 import {
-  type CatalogDb,
+  type CatalogChange,
   descriptionRule,
   moneyRule,
   nameRule,
@@ -27,25 +28,30 @@ export const createProductRules = messageRule({
   ),
 });
 
-export function createProduct(db: CatalogDb): ServiceImpl<typeof CatalogService>["createProduct"] {
+export function createProduct(
+  change: CatalogChange,
+): ServiceImpl<typeof CatalogService>["createProduct"] {
   return async (req) => {
     // The rules make price required; this narrows its type.
     const price = req.price as NonNullable<typeof req.price>;
     try {
-      const [row] = await db
-        .insert(products)
-        .values({
-          id: uuidv7(),
-          sku: req.sku,
-          name: req.name.trim(),
-          description: req.description,
-          priceAmountMinor: price.amountMinor,
-          priceCurrency: price.currency,
-          stock: req.initialStock,
-        })
-        .returning();
-      // INSERT … RETURNING yields the row or throws; an empty result would be a driver bug.
-      if (!row) throw new Error("insert returned no row");
+      const row = await change(async (tx) => {
+        const [row] = await tx
+          .insert(products)
+          .values({
+            id: uuidv7(),
+            sku: req.sku,
+            name: req.name.trim(),
+            description: req.description,
+            priceAmountMinor: price.amountMinor,
+            priceCurrency: price.currency,
+            stock: req.initialStock,
+          })
+          .returning();
+        // INSERT … RETURNING yields the row or throws; an empty result would be a driver bug.
+        if (!row) throw new Error("insert returned no row");
+        return { result: row, events: [productCreated(row)] };
+      });
       return { product: toProductMessage(row) };
     } catch (error) {
       if (isUniqueViolation(error, "products_sku_unique")) {

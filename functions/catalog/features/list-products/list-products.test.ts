@@ -19,6 +19,8 @@ async function createProducts(catalog: CatalogUnderTest, count: number): Promise
     });
     ids.push(product?.id ?? "");
   }
+  // The listing is a projection of the catalog's events: apply them before reading it.
+  await catalog.drain();
   return ids;
 }
 

@@ -1,9 +1,12 @@
-// ListProducts: every product, oldest first, a page at a time (keyset pagination on the id).
+// ListProducts: products oldest first, optionally filtered by name, a page at a time (keyset
+// pagination on the id). Served from the listing read model, which the catalog's events keep
+// current.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { asc, gt } from "drizzle-orm";
+import { and, asc, gt, ilike } from "drizzle-orm";
 import * as v from "valibot";
 import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
-import { products } from "../../db/schema.js";
+import { textRule } from "../../../platform/validation/rules.js";
+import { productListings } from "../../db/schema.js";
 import { type CatalogDb, toProductMessage } from "../../product.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 
@@ -18,6 +21,7 @@ export const listProductsRules = v.object({
     v.minValue(0, "must not be negative"),
     v.maxValue(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`),
   ),
+  query: v.pipe(textRule, v.maxLength(200, "must be at most 200 characters")),
   pageToken: v.pipe(
     v.string(),
     v.check(
@@ -34,9 +38,14 @@ export function listProducts(db: CatalogDb): ServiceImpl<typeof CatalogService>[
     // One extra row tells whether another page follows without a count query.
     const rows = await db
       .select()
-      .from(products)
-      .where(after ? gt(products.id, after) : undefined)
-      .orderBy(asc(products.id))
+      .from(productListings)
+      .where(
+        and(
+          after ? gt(productListings.id, after) : undefined,
+          req.query ? ilike(productListings.name, `%${escapeLike(req.query)}%`) : undefined,
+        ),
+      )
+      .orderBy(asc(productListings.id))
       .limit(pageSize + 1);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
@@ -45,4 +54,9 @@ export function listProducts(db: CatalogDb): ServiceImpl<typeof CatalogService>[
       nextPageToken: rows.length > pageSize && last ? encodePageToken(last.id) : "",
     };
   };
+}
+
+/** The query is text to find, not a pattern: `%`, `_` and `\\` match themselves. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -57,6 +57,7 @@ describe.each(databaseKinds)("UpdateProduct on %s", (kind) => {
       ...created,
       name: "Armchair",
       updateTime: updated?.updateTime,
+      revision: created.revision + 1,
     });
     expect(updated?.createTime).toEqual(created.createTime);
     expect(updateMillis(updated)).toBeGreaterThan(updateMillis(created));

@@ -5,8 +5,9 @@ import * as v from "valibot";
 import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
 import { uuidRule } from "../../../platform/validation/rules.js";
 import { products } from "../../db/schema.js";
+import { productUpdated } from "../../events.js";
 import {
-  type CatalogDb,
+  type CatalogChange,
   descriptionRule,
   moneyRule,
   nameRule,
@@ -27,20 +28,26 @@ export const updateProductRules = v.pipe(
   ),
 );
 
-export function updateProduct(db: CatalogDb): ServiceImpl<typeof CatalogService>["updateProduct"] {
+export function updateProduct(
+  change: CatalogChange,
+): ServiceImpl<typeof CatalogService>["updateProduct"] {
   return async (req) => {
-    const [row] = await db
-      .update(products)
-      .set({
-        name: req.name?.trim(),
-        description: req.description,
-        priceAmountMinor: req.price?.amountMinor,
-        priceCurrency: req.price?.currency,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(products.id, req.id))
-      .returning();
-    if (!row) throw productNotFound(req.id);
+    const row = await change(async (tx) => {
+      const [row] = await tx
+        .update(products)
+        .set({
+          name: req.name?.trim(),
+          description: req.description,
+          priceAmountMinor: req.price?.amountMinor,
+          priceCurrency: req.price?.currency,
+          updatedAt: sql`now()`,
+          revision: sql`${products.revision} + 1`,
+        })
+        .where(eq(products.id, req.id))
+        .returning();
+      if (!row) throw productNotFound(req.id);
+      return { result: row, events: [productUpdated(row)] };
+    });
     return { product: toProductMessage(row) };
   };
 }

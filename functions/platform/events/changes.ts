@@ -1,0 +1,40 @@
+/**
+ * The only way a service changes state and publishes: the change and its events commit in one
+ * transaction (through the outbox), then the events are dispatched at once. Publishing to a
+ * broker anywhere else is a bug.
+ *
+ * @example
+ * const change = createChangeRunner({ db, outbox, dispatcher });
+ * const product = await change(async (tx) => {
+ *   const [row] = await tx.insert(products).values(values).returning();
+ *   return { result: row, events: [toEnvelope({ ... })] };
+ * });
+ */
+import type { Database } from "../db/database.js";
+import type { Envelope } from "./envelope.js";
+import { type OutboxTable, recordEvents } from "./outbox.js";
+import type { OutboxDispatcher } from "./outbox-dispatcher.js";
+
+export type ChangeRunner<TSchema extends Record<string, unknown>> = <T>(
+  work: (tx: Database<TSchema>) => Promise<{ result: T; events: Envelope[] }>,
+) => Promise<T>;
+
+export function createChangeRunner<TSchema extends Record<string, unknown>>(options: {
+  db: Database<TSchema>;
+  outbox: OutboxTable;
+  dispatcher: OutboxDispatcher;
+}): ChangeRunner<TSchema> {
+  return async (work) => {
+    const { result, ids } = await options.db.transaction(async (tx) => {
+      const { result, events } = await work(tx as unknown as Database<TSchema>);
+      await recordEvents(
+        tx as unknown as Database<Record<string, unknown>>,
+        options.outbox,
+        events,
+      );
+      return { result, ids: events.map((event) => event.id) };
+    });
+    await options.dispatcher.dispatch(ids);
+    return result;
+  };
+}

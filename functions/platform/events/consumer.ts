@@ -1,0 +1,107 @@
+/**
+ * Turns event handlers into a bus `DeliveryHandler`: parses the envelope (a body that is not
+ * one is poison and goes to the DLQ with the reason), decodes the payload, and runs the
+ * handler in one transaction with the inbox record, so a duplicate is skipped.
+ *
+ * @example
+ * const handle = createEventConsumer({
+ *   name: "product-listing", db, inbox, logger,
+ *   handlers: [
+ *     on(ProductCreatedSchema, async (event, { tx }) => { await tx.insert(listings).values(...); }),
+ *   ],
+ * });
+ * await subscriber.start("catalog", handle);
+ */
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { sql } from "drizzle-orm";
+import type { Delivery, DeliveryHandler } from "../bus/port.js";
+import { PoisonMessage } from "../bus/port.js";
+import type { Database } from "../db/database.js";
+import type { Logger } from "../logger.js";
+import { decodeEvent, type Envelope, parseEnvelope } from "./envelope.js";
+import type { InboxTable } from "./inbox.js";
+
+export interface EventContext<TSchema extends Record<string, unknown>> {
+  tx: Database<TSchema>;
+  envelope: Envelope;
+}
+
+export interface EventHandler<TSchema extends Record<string, unknown>> {
+  type: string;
+  handle(envelope: Envelope, tx: Database<TSchema>): Promise<void>;
+}
+
+/** A handler for one event type, given the decoded message. */
+export function on<Desc extends DescMessage, TSchema extends Record<string, unknown>>(
+  schema: Desc,
+  handle: (event: MessageShape<Desc>, context: EventContext<TSchema>) => Promise<void>,
+): EventHandler<TSchema> {
+  return {
+    type: schema.typeName,
+    async handle(envelope, tx) {
+      let event: MessageShape<Desc>;
+      try {
+        event = decodeEvent(envelope, schema);
+      } catch (error) {
+        throw new PoisonMessage(`payload is not a ${schema.typeName}: ${(error as Error).message}`);
+      }
+      await handle(event, { tx, envelope });
+    },
+  };
+}
+
+export interface EventConsumerOptions<TSchema extends Record<string, unknown>> {
+  /** Names this consumer in the inbox; keep it stable. */
+  name: string;
+  db: Database<TSchema>;
+  inbox: InboxTable;
+  handlers: readonly EventHandler<TSchema>[];
+  logger: Logger;
+}
+
+export function createEventConsumer<TSchema extends Record<string, unknown>>(
+  options: EventConsumerOptions<TSchema>,
+): DeliveryHandler {
+  const { db, inbox, logger } = options;
+  const byType = new Map(options.handlers.map((handler) => [handler.type, handler]));
+  return async (delivery: Delivery) => {
+    const parsed = parseEnvelope(delivery.body);
+    if (!parsed.ok) throw new PoisonMessage(parsed.reason);
+    const { envelope } = parsed;
+    const handler = byType.get(envelope.type);
+    if (!handler) {
+      // Subscribed by the topology but not handled here (yet): nothing to do, nothing to retry.
+      logger.warn("no handler for event type", {
+        consumer: options.name,
+        type: envelope.type,
+        eventId: envelope.id,
+      });
+      return;
+    }
+    await db.transaction(async (tx) => {
+      const first = await tx
+        .insert(inbox)
+        .values({ eventId: envelope.id, consumer: options.name })
+        .onConflictDoNothing()
+        .returning({ eventId: inbox.eventId });
+      if (first.length === 0) {
+        logger.debug("duplicate event skipped", { consumer: options.name, eventId: envelope.id });
+        return;
+      }
+      await handler.handle(envelope, tx as unknown as Database<TSchema>);
+    });
+  };
+}
+
+/** Deletes inbox records older than the retention period; returns how many. */
+export async function pruneInbox(
+  db: Database<Record<string, unknown>>,
+  inbox: InboxTable,
+  retentionMs = 14 * 24 * 3600_000,
+): Promise<number> {
+  const deleted = await db
+    .delete(inbox)
+    .where(sql`${inbox.handledAt} < now() - make_interval(secs => ${retentionMs / 1000})`)
+    .returning({ eventId: inbox.eventId });
+  return deleted.length;
+}
