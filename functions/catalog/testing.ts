@@ -14,6 +14,7 @@ import type { Hono } from "hono";
 import { afterAll, beforeAll } from "vitest";
 import { CatalogService } from "../gen/catalog/v1/catalog_pb.js";
 import { type EmbeddedBus, openEmbeddedBus } from "../platform/bus/embedded/embedded-bus.js";
+import { loadConfig } from "../platform/config.js";
 import { embeddedDataDir } from "../platform/db/config.js";
 import { createLogger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
@@ -24,6 +25,7 @@ import {
 } from "../platform/testing/databases.js";
 import { inProcessFetch } from "../platform/testing/in-process-fetch.js";
 import { type RunningCatalog, startCatalog } from "./app.js";
+import { CatalogConfig } from "./config.js";
 import type { CatalogDb } from "./product.js";
 
 export interface CatalogUnderTest {
@@ -50,13 +52,12 @@ export async function startTestCatalog(where: {
   DATABASE_URL: string | undefined;
   DATA_DIR: string;
 }): Promise<TestCatalog> {
-  const config = {
-    ...where,
-    PORT_CATALOG: 0,
-    LOG_LEVEL: "SILENT" as const,
-    BUS: "embedded" as const,
-    BUS_MAX_RECEIVE_COUNT: 3,
-  };
+  const config = loadConfig(CatalogConfig, {
+    DATABASE_URL: where.DATABASE_URL,
+    DATA_DIR: where.DATA_DIR,
+    LOG_LEVEL: "SILENT",
+    BUS_MAX_RECEIVE_COUNT: "3",
+  });
   const bus = await openEmbeddedBus({
     url: config.DATABASE_URL,
     dataDir: embeddedDataDir(config.DATA_DIR),

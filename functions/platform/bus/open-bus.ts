@@ -11,6 +11,8 @@ import type { Logger } from "../logger.js";
 import type { BusConfig } from "./config.js";
 import { openEmbeddedBus } from "./embedded/embedded-bus.js";
 import type { BusPublisher, BusSubscriber, DeadLetterQueue } from "./port.js";
+import { openRabbitBus } from "./rabbitmq/rabbit-bus.js";
+import { openSnsSqsBus } from "./sns-sqs/sns-sqs-bus.js";
 
 export interface Bus {
   publisher: BusPublisher;
@@ -26,10 +28,23 @@ export interface OpenBusOptions extends BusConfig {
 }
 
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
-  return openEmbeddedBus({
-    url: options.DATABASE_URL,
-    dataDir: embeddedDataDir(options.DATA_DIR),
-    logger: options.logger,
-    maxReceiveCount: options.BUS_MAX_RECEIVE_COUNT,
-  });
+  const { logger } = options;
+  switch (options.BUS) {
+    case "rabbitmq":
+      return openRabbitBus({
+        url: options.RABBITMQ_URL,
+        namespace: options.BUS_NAMESPACE,
+        maxReceiveCount: options.BUS_MAX_RECEIVE_COUNT,
+        logger,
+      });
+    case "sns-sqs":
+      return openSnsSqsBus({ namespace: options.BUS_NAMESPACE, logger });
+    case "embedded":
+      return openEmbeddedBus({
+        url: options.DATABASE_URL,
+        dataDir: embeddedDataDir(options.DATA_DIR),
+        logger,
+        maxReceiveCount: options.BUS_MAX_RECEIVE_COUNT,
+      });
+  }
 }
