@@ -1,5 +1,4 @@
 // Composition root of the catalog service: builds its dependencies once and mounts every slice.
-import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import {
   AdjustStockRequestSchema,
@@ -10,9 +9,6 @@ import {
   UpdateProductRequestSchema,
 } from "../gen/catalog/v1/catalog_pb.js";
 import type { BusPublisher, DeliveryHandler } from "../platform/bus/port.js";
-import { embeddedDataDir } from "../platform/db/config.js";
-import { openDatabase } from "../platform/db/database.js";
-import { migrateService } from "../platform/db/migrate.js";
 import { createChangeRunner } from "../platform/events/changes.js";
 import { createEventConsumer } from "../platform/events/consumer.js";
 import {
@@ -28,7 +24,8 @@ import {
   requestRules,
 } from "../platform/rpc/validate.js";
 import type { CatalogConfig } from "./config.js";
-import { inbox, outbox, schema } from "./db/schema.js";
+import { openCatalogDatabase } from "./db/open.js";
+import { inbox, outbox } from "./db/schema.js";
 import { adjustStock, adjustStockRules } from "./features/adjust-stock/adjust-stock.js";
 import { createProduct, createProductRules } from "./features/create-product/create-product.js";
 import { getProduct, getProductRules } from "./features/get-product/get-product.js";
@@ -94,20 +91,7 @@ export async function startCatalog(
   { publisher }: CatalogRuntime,
 ): Promise<RunningCatalog> {
   const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: embeddedDataDir(config.DATA_DIR),
-    schema,
-  });
-  try {
-    await migrateService(database, {
-      service: SERVICE_NAME,
-      migrationsFolder: fileURLToPath(new URL("./db/migrations", import.meta.url)),
-    });
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  const database = await openCatalogDatabase(config);
   const db = database.db;
   const dispatcher = createOutboxDispatcher({ db, outbox, publisher, logger });
   return {

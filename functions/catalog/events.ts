@@ -40,5 +40,6 @@ export const stockAdjusted = (row: ProductRow, delta: number, reason: string): E
       reason,
       adjustTime: timestampNow(),
       revision: row.revision,
+      product: toProductMessage(row),
     }),
   });

@@ -49,6 +49,13 @@ const AdjustStockBody = jsonObject({
 const singleValue = v.string("must be given once");
 
 const ListProductsQuery = v.object({
+  q: v.optional(
+    v.pipe(
+      singleValue,
+      v.maxLength(200, "must be at most 200 characters"),
+      v.description("Only products whose name contains this text, ignoring case"),
+    ),
+  ),
   cursor: v.optional(
     v.pipe(singleValue, v.description("`nextCursor` of the previous page; omit for the first")),
   ),
@@ -107,6 +114,8 @@ export function productRoutes(catalog: Client<typeof CatalogService>) {
         tags,
         operationId: "listProducts",
         summary: "List products, oldest first",
+        description:
+          "Served from a listing that follows changes within moments: a product just created or changed may take a moment to show here (GET /v1/products/{id} is immediate).",
         responses: {
           200: jsonResponse("A page of products", ProductPageJson),
           ...problemResponses("validation-failed"),
@@ -120,7 +129,11 @@ export function productRoutes(catalog: Client<typeof CatalogService>) {
             pageSize: query.limit ?? DEFAULT_PAGE_SIZE,
             pageToken: query.cursor ?? "",
           })
-          .catch(rethrowWithFields(parameterFields({ page_token: "cursor", page_size: "limit" })));
+          .catch(
+            rethrowWithFields(
+              parameterFields({ page_token: "cursor", page_size: "limit", query: "q" }),
+            ),
+          );
         return c.json({
           items: page.products.map(productToJson),
           nextCursor: page.nextPageToken || null,

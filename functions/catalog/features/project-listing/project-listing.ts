@@ -1,8 +1,9 @@
 // The product listing projection: applies the catalog's own events to the read model that
-// ListProducts serves. Events may arrive twice or out of order; a row only moves forward to a
-// higher revision, so replaying any of them in any order ends in the same listing.
+// ListProducts serves. Every event carries the whole product at its revision, and a row only
+// moves forward to a higher revision, so events arriving twice, late or out of order end in the
+// same listing.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { lt } from "drizzle-orm";
 import type { Product } from "../../../gen/catalog/v1/catalog_pb.js";
 import {
   ProductCreatedSchema,
@@ -47,18 +48,5 @@ async function upsertSnapshot(tx: CatalogDb, product: Product | undefined): Prom
 export const listingHandlers: EventHandler<Schema>[] = [
   on(ProductCreatedSchema, (event, { tx }) => upsertSnapshot(tx, event.product)),
   on(ProductUpdatedSchema, (event, { tx }) => upsertSnapshot(tx, event.product)),
-  on(StockAdjustedSchema, async (event, { tx }) => {
-    // A stock event before its product's creation event changes nothing: the snapshot that
-    // arrives later carries this revision's stock or a newer one.
-    await tx
-      .update(productListings)
-      .set({
-        stock: event.stock,
-        revision: event.revision,
-        updatedAt: event.adjustTime ? timestampDate(event.adjustTime) : sql`now()`,
-      })
-      .where(
-        and(eq(productListings.id, event.productId), lt(productListings.revision, event.revision)),
-      );
-  }),
+  on(StockAdjustedSchema, (event, { tx }) => upsertSnapshot(tx, event.product)),
 ];

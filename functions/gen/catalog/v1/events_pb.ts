@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file catalog/v1/events.proto.
  */
 export const file_catalog_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChdjYXRhbG9nL3YxL2V2ZW50cy5wcm90bxISc2xpcHdheS5jYXRhbG9nLnYxIj4KDlByb2R1Y3RDcmVhdGVkEiwKB3Byb2R1Y3QYASABKAsyGy5zbGlwd2F5LmNhdGFsb2cudjEuUHJvZHVjdCI+Cg5Qcm9kdWN0VXBkYXRlZBIsCgdwcm9kdWN0GAEgASgLMhsuc2xpcHdheS5jYXRhbG9nLnYxLlByb2R1Y3QilAEKDVN0b2NrQWRqdXN0ZWQSEgoKcHJvZHVjdF9pZBgBIAEoCRINCgVkZWx0YRgCIAEoBRINCgVzdG9jaxgDIAEoBRIOCgZyZWFzb24YBCABKAkSLwoLYWRqdXN0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAYgASgFYgZwcm90bzM", [file_catalog_v1_catalog, file_google_protobuf_timestamp]);
+  fileDesc("ChdjYXRhbG9nL3YxL2V2ZW50cy5wcm90bxISc2xpcHdheS5jYXRhbG9nLnYxIj4KDlByb2R1Y3RDcmVhdGVkEiwKB3Byb2R1Y3QYASABKAsyGy5zbGlwd2F5LmNhdGFsb2cudjEuUHJvZHVjdCI+Cg5Qcm9kdWN0VXBkYXRlZBIsCgdwcm9kdWN0GAEgASgLMhsuc2xpcHdheS5jYXRhbG9nLnYxLlByb2R1Y3QiwgEKDVN0b2NrQWRqdXN0ZWQSEgoKcHJvZHVjdF9pZBgBIAEoCRINCgVkZWx0YRgCIAEoBRINCgVzdG9jaxgDIAEoBRIOCgZyZWFzb24YBCABKAkSLwoLYWRqdXN0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAYgASgFEiwKB3Byb2R1Y3QYByABKAsyGy5zbGlwd2F5LmNhdGFsb2cudjEuUHJvZHVjdGIGcHJvdG8z", [file_catalog_v1_catalog, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message slipway.catalog.v1.ProductCreated
@@ -89,6 +89,14 @@ export type StockAdjusted = Message<"slipway.catalog.v1.StockAdjusted"> & {
    * @generated from field: int32 revision = 6;
    */
   revision: number;
+
+  /**
+   * The whole product after the adjustment, so a consumer that missed or has not yet seen
+   * earlier events can still build its view.
+   *
+   * @generated from field: slipway.catalog.v1.Product product = 7;
+   */
+  product?: Product | undefined;
 };
 
 /**

@@ -1,0 +1,15 @@
+// AWS Lambda entry of the catalog's event consumer: SQS batches from the catalog queue, with
+// partial batch responses so only failed records are retried.
+import { openBus } from "../platform/bus/open-bus.js";
+import { sqsEventHandler } from "../platform/bus/sns-sqs/sqs-event-handler.js";
+import { loadConfig } from "../platform/config.js";
+import { createLogger } from "../platform/logger.js";
+import { SERVICE_NAME, startCatalog } from "./app.js";
+import { CatalogConfig } from "./config.js";
+
+const config = loadConfig(CatalogConfig);
+const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
+const bus = await openBus({ ...config, logger });
+const catalog = await startCatalog(config, { publisher: bus.publisher });
+
+export const handler = sqsEventHandler(catalog.consumer, { logger });

@@ -1,0 +1,27 @@
+/**
+ * `npm run catalog:rebuild-listing`: rebuilds the catalog's product listing (read model) from
+ * its products (write model), against DATABASE_URL or the embedded database.
+ */
+import { CatalogConfig } from "../catalog/config.js";
+import { openCatalogDatabase } from "../catalog/db/open.js";
+import { rebuildListing } from "../catalog/features/project-listing/rebuild-listing.js";
+import { ConfigError, loadConfig } from "../platform/config.js";
+
+async function main(): Promise<void> {
+  const database = await openCatalogDatabase(loadConfig(CatalogConfig));
+  try {
+    const rows = await rebuildListing(database.db);
+    process.stdout.write(`listing rebuilt: ${rows} product(s)\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    error instanceof ConfigError
+      ? `${error.message}\n`
+      : `rebuild failed: ${(error as Error).message}\n`,
+  );
+  process.exit(1);
+});
