@@ -12,12 +12,22 @@ import { ConfigError, loadConfig } from "./platform/config.js";
 import { createLogger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
 
-const LocalConfig = v.object({
-  ...CatalogConfig.entries,
-  ...GatewayConfig.entries,
-  /** Interface to listen on; 127.0.0.1 keeps a laptop's services off the network. */
-  HOST: v.optional(v.string(), "127.0.0.1"),
-});
+const LocalConfig = v.pipe(
+  v.object({
+    ...CatalogConfig.entries,
+    ...GatewayConfig.entries,
+    /** Interface to listen on; 127.0.0.1 keeps a laptop's services off the network. */
+    HOST: v.optional(v.string(), "127.0.0.1"),
+  }),
+  v.forward(
+    v.partialCheck(
+      [["PORT_GATEWAY"], ["PORT_CATALOG"]],
+      (config) => config.PORT_GATEWAY !== config.PORT_CATALOG,
+      "must differ from PORT_CATALOG",
+    ),
+    ["PORT_GATEWAY"],
+  ),
+);
 
 async function main(): Promise<void> {
   // One schema for the whole process, so one error lists every bad variable of every service.
@@ -100,10 +110,20 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`slipway failed to start: ${(error as Error).stack ?? String(error)}\n`);
-  }
+  process.stderr.write(`${startFailure(error)}\n`);
+  if (process.env.LOG_LEVEL === "DEBUG") process.stderr.write(`${(error as Error).stack}\n`);
   process.exit(1);
 });
+
+/** One line an operator can act on; the stack only with LOG_LEVEL=DEBUG. */
+function startFailure(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  const { code, port, message } = error as NodeJS.ErrnoException & { port?: number };
+  if (code === "EADDRINUSE") {
+    return `slipway failed to start: port ${port} is already in use; stop what holds it or choose another with PORT_GATEWAY / PORT_CATALOG`;
+  }
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "3D000" || code === "28P01") {
+    return `slipway failed to start: cannot use the database at DATABASE_URL (${message})`;
+  }
+  return `slipway failed to start: ${message ?? String(error)}`;
+}

@@ -63,6 +63,11 @@ export function problemFromRpcError(
     .findDetails(BadRequestSchema)
     .flatMap((detail) => detail.fieldViolations)
     .map((violation) => ({ ...locate(violation.field), detail: violation.description }));
+  if (error.code === Code.InvalidArgument && errors.length === 0) {
+    // The gateway validates what clients send; a service refusing an argument without naming a
+    // field means the gateway built a bad call (or is misconfigured), not that the client did.
+    return new ProblemError("internal", "something went wrong on our side");
+  }
   // A service's summary of field violations names its own fields; the list above already
   // says the same in this API's terms.
   const detail = errors.length > 0 ? "the request is not valid" : error.rawMessage;
@@ -75,8 +80,10 @@ export function problemFromRpcError(
  */
 export function rethrowWithFields(locate: FieldLocator) {
   return (error: unknown): never => {
-    if (error instanceof ConnectError && httpStatusFromCode(error.code) < 500) {
-      throw problemFromRpcError(error, locate);
+    if (error instanceof ConnectError) {
+      const problem = problemFromRpcError(error, locate);
+      // 5xx problems go through the error handler with the original error, which it logs.
+      if (problemKinds[problem.kind].status < 500) throw problem;
     }
     throw error;
   };
@@ -109,4 +116,16 @@ export function notFoundHandler(c: Context): Response {
     new ProblemError("not-found", `no route for ${c.req.method} ${c.req.path}`),
     c.req.path,
   );
+}
+
+/** For a path's other methods: 405 with the `Allow` header listing the ones it has. */
+export function methodNotAllowed(allow: string) {
+  return (c: Context): Response => {
+    const response = problemResponse(
+      new ProblemError("method-not-allowed", `${c.req.method} is not allowed here; use ${allow}`),
+      c.req.path,
+    );
+    response.headers.set("allow", allow);
+    return response;
+  };
 }

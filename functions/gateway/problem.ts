@@ -16,6 +16,7 @@ export const problemKinds = {
   unauthenticated: { status: 401, title: "Authentication is required" },
   forbidden: { status: 403, title: "You are not allowed to do this" },
   "not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflicts with the current state" },
   "payload-too-large": { status: 413, title: "Request body too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },

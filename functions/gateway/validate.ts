@@ -49,7 +49,11 @@ function fieldError(target: keyof ValidationTargets, issue: StandardSchemaV1.Iss
     // A JSON Pointer (RFC 6901) written as a URI fragment, as in RFC 9457's examples; "#" alone
     // is the whole body.
     const pointer = keys
-      .map((key) => `/${encodeURIComponent(key.replace(/~/g, "~0").replace(/\//g, "~1"))}`)
+      // toWellFormed: a JSON key may hold a lone surrogate, which encodeURIComponent rejects.
+      .map(
+        (key) =>
+          `/${encodeURIComponent(key.toWellFormed().replace(/~/g, "~0").replace(/\//g, "~1"))}`,
+      )
       .join("");
     return { pointer: `#${pointer}`, detail: issue.message };
   }

@@ -17,7 +17,8 @@ export class ConfigError extends Error {
   }
 }
 
-type EnvSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>;
+/** An object schema, possibly piped through checks across variables. */
+type EnvSchema = v.GenericSchema<Record<string, unknown>, Record<string, unknown>>;
 
 export function loadConfig<TSchema extends EnvSchema>(
   schema: TSchema,

@@ -1,11 +1,11 @@
 // REST routes for products: thin translations to CatalogService calls.
 import type { Client } from "@connectrpc/connect";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import type { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
 import { int32Rule, pageSizeRule } from "../../platform/validation/rules.js";
-import { bodyFields, parameterFields, rethrowWithFields } from "../errors.js";
+import { bodyFields, methodNotAllowed, parameterFields, rethrowWithFields } from "../errors.js";
 import { jsonResponse, problemResponses } from "../openapi-responses.js";
 import { jsonObject, validate } from "../validate.js";
 import {
@@ -62,6 +62,8 @@ const ListProductsQuery = v.object({
   limit: v.optional(
     v.pipe(
       singleValue,
+      // Digits only: Number() would also take "0x10", "1e1" and " 5 ".
+      v.check((text) => /^\d{1,9}$/.test(text), "must be a whole number"),
       v.toNumber("must be a number"),
       pageSizeRule(MAX_PAGE_SIZE),
       v.description(`Items per page; ${DEFAULT_PAGE_SIZE} when omitted`),
@@ -72,7 +74,15 @@ const ListProductsQuery = v.object({
 // The catalog's request field names where they differ from this API's JSON.
 const productBodyFields = rethrowWithFields(bodyFields({ initial_stock: "stock" }));
 
-export function productRoutes(catalog: Client<typeof CatalogService>) {
+export interface ProductRouteOptions {
+  /** Guards of a JSON request body (content type, size). */
+  jsonBody: MiddlewareHandler;
+}
+
+export function productRoutes(
+  catalog: Client<typeof CatalogService>,
+  { jsonBody }: ProductRouteOptions,
+) {
   const tags = ["products"];
   return new Hono()
     .post(
@@ -91,6 +101,7 @@ export function productRoutes(catalog: Client<typeof CatalogService>) {
           ),
         },
       }),
+      jsonBody,
       validate("json", CreateProductBody),
       async (c) => {
         const body = c.req.valid("json");
@@ -174,6 +185,7 @@ export function productRoutes(catalog: Client<typeof CatalogService>) {
         },
       }),
       validate("param", ProductIdParams),
+      jsonBody,
       validate("json", UpdateProductBody),
       async (c) => {
         const body = c.req.valid("json");
@@ -210,6 +222,7 @@ export function productRoutes(catalog: Client<typeof CatalogService>) {
         },
       }),
       validate("param", ProductIdParams),
+      jsonBody,
       validate("json", AdjustStockBody),
       async (c) => {
         const body = c.req.valid("json");
@@ -218,5 +231,8 @@ export function productRoutes(catalog: Client<typeof CatalogService>) {
           .catch(productBodyFields);
         return c.json(productToJson(product));
       },
-    );
+    )
+    .all("/", methodNotAllowed("GET, POST"))
+    .all("/:id", methodNotAllowed("GET, PATCH"))
+    .all("/:id/stock", methodNotAllowed("POST"));
 }

@@ -12,7 +12,7 @@
  * await database.db.select().from(products);
  * await database.close();
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -59,23 +59,27 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
 
 // PGlite is heavy (hundreds of MB, about a second to open) and a data directory can only be
 // opened once per process, so every service in the process shares one instance per directory.
-const embedded = new Map<string, { client: Promise<PGlite>; users: number }>();
+const embedded = new Map<
+  string,
+  { opened: Promise<{ client: PGlite; unlock(): Promise<void> }>; users: number }
+>();
 
 async function leaseEmbedded(dataDir: string) {
   let entry = embedded.get(dataDir);
   if (!entry) {
-    entry = { client: openPglite(dataDir), users: 0 };
+    entry = { opened: openPglite(dataDir), users: 0 };
     embedded.set(dataDir, entry);
   }
   entry.users += 1;
   const current = entry;
-  let client: PGlite;
+  let opened: { client: PGlite; unlock(): Promise<void> };
   try {
-    client = await current.client;
+    opened = await current.opened;
   } catch (error) {
     embedded.delete(dataDir);
     throw error;
   }
+  const { client } = opened;
   let released = false;
   return {
     client,
@@ -86,14 +90,58 @@ async function leaseEmbedded(dataDir: string) {
       if (current.users === 0) {
         embedded.delete(dataDir);
         await client.close();
+        await opened.unlock();
       }
     },
   };
 }
 
-async function openPglite(dataDir: string): Promise<PGlite> {
+async function openPglite(dataDir: string): Promise<{ client: PGlite; unlock(): Promise<void> }> {
   // "memory://" keeps everything in memory (tests); anything else is a directory on disk.
-  if (dataDir.startsWith("memory://")) return PGlite.create(dataDir);
+  if (dataDir.startsWith("memory://")) {
+    return { client: await PGlite.create(dataDir), unlock: async () => {} };
+  }
   await mkdir(dataDir, { recursive: true });
-  return PGlite.create(dataDir);
+  const unlock = await lockDataDir(dataDir);
+  try {
+    return { client: await PGlite.create(dataDir), unlock };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}
+
+/**
+ * PGlite has no lock of its own: two processes on one data directory each think they own it
+ * and silently lose each other's writes. A lock file with the owner's pid keeps the second
+ * one out; a lock left by a process that died (kill -9) is taken over.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lockPath = `${dataDir}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: "wx" });
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
+      if (owner && isRunning(owner)) {
+        throw new Error(
+          `the embedded database in ${dataDir} is in use by process ${owner}; stop that process or set DATA_DIR to another directory`,
+        );
+      }
+      await rm(lockPath, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dataDir}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -32,7 +32,35 @@ export function mountConnect(
   routes(router);
   for (const handler of router.handlers) {
     const handleFetch = createFetchHandler(handler);
-    app.on(handler.allowedMethods, handler.requestPath, (c) => handleFetch(c.req.raw));
+    app.on(handler.allowedMethods, handler.requestPath, async (c) =>
+      blameBadProtobufOnCaller(c.req.raw, await handleFetch(c.req.raw)),
+    );
   }
   return router;
+}
+
+const UNARY_PROTO = /^application\/proto\s*(;|$)/i;
+
+/**
+ * connect-es reports a request body that is not valid protobuf as `internal` (its parser is
+ * shared with response parsing, where that would be right). For a request it is the caller's
+ * mistake: answer `invalid_argument`, as the JSON codec already does. Connect unary only;
+ * streaming and gRPC-web framings keep the library's answer.
+ */
+async function blameBadProtobufOnCaller(request: Request, response: Response): Promise<Response> {
+  if (response.status !== 500 || !UNARY_PROTO.test(request.headers.get("content-type") ?? "")) {
+    return response;
+  }
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => undefined)) as { code?: string; message?: string } | undefined;
+  if (body?.code !== "internal" || !body.message?.startsWith("parse binary")) return response;
+  return new Response(
+    JSON.stringify({
+      code: "invalid_argument",
+      message: "the request is not a valid protobuf message",
+    }),
+    { status: 400, headers: { "content-type": "application/json" } },
+  );
 }
