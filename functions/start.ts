@@ -9,7 +9,7 @@ import { GatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/services.js";
 import { openBus } from "./platform/bus/open-bus.js";
 import { ConfigError, loadConfig } from "./platform/config.js";
-import { createLogger } from "./platform/logger.js";
+import { createLogger, type Logger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
 
 const LocalConfig = v.pipe(
@@ -28,6 +28,20 @@ const LocalConfig = v.pipe(
     ["PORT_GATEWAY"],
   ),
 );
+
+const PRUNE_INTERVAL_MS = 60 * 60_000;
+
+/** Runs `job` every `intervalMs` (not overlapping itself); returns its stop function. */
+function every(intervalMs: number, job: () => Promise<unknown>, logger: Logger) {
+  let current: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    current = current.then(job).catch((error) => logger.error("scheduled job failed", { error }));
+  }, intervalMs);
+  return async () => {
+    clearInterval(timer);
+    await current;
+  };
+}
 
 async function main(): Promise<void> {
   // One schema for the whole process, so one error lists every bad variable of every service.
@@ -76,6 +90,7 @@ async function main(): Promise<void> {
     const catalog = await startCatalog(config, { publisher: bus.publisher });
     running.push(catalog.close);
     running.push(catalog.outbox.startSweeper().stop);
+    running.push(every(PRUNE_INTERVAL_MS, () => catalog.prune(), logger));
     const catalogEvents = bus.subscriber();
     await catalogEvents.start("catalog", catalog.consumer);
     running.push(catalogEvents.stop);

@@ -10,7 +10,7 @@ import {
 } from "../gen/catalog/v1/catalog_pb.js";
 import type { BusPublisher, DeliveryHandler } from "../platform/bus/port.js";
 import { createChangeRunner } from "../platform/events/changes.js";
-import { createEventConsumer } from "../platform/events/consumer.js";
+import { createEventConsumer, pruneInbox } from "../platform/events/consumer.js";
 import {
   createOutboxDispatcher,
   type OutboxDispatcher,
@@ -77,6 +77,8 @@ export interface RunningCatalog {
   consumer: DeliveryHandler;
   /** Publishes what the outbox holds; run its sweeper wherever the service runs. */
   outbox: OutboxDispatcher;
+  /** Deletes outbox and inbox rows past their retention; run it now and then. */
+  prune(): Promise<{ outbox: number; inbox: number }>;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function startCatalog(
       logger,
     }),
     outbox: dispatcher,
+    prune: async () => ({ outbox: await dispatcher.prune(), inbox: await pruneInbox(db, inbox) }),
     close: database.close,
   };
 }

@@ -37,6 +37,7 @@ export interface CatalogUnderTest {
    * projection), then resolves: call it before reading the listing.
    */
   drain(): Promise<void>;
+  prune: RunningCatalog["prune"];
   bus: EmbeddedBus;
 }
 
@@ -92,6 +93,7 @@ export function useCatalog(kind: DatabaseKind): CatalogUnderTest {
     harness.db = catalog.db;
     harness.bus = catalog.bus;
     harness.drain = catalog.drain;
+    harness.prune = catalog.prune;
     harness.client = createServiceClient(CatalogService, {
       baseUrl: "http://catalog.test",
       timeoutMs: 10_000,

@@ -134,14 +134,10 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
     startSweeper(intervalMs = 1000) {
       let stopped = false;
       let current: Promise<unknown> = Promise.resolve();
-      let sweeps = 0;
       const timer = setInterval(() => {
         if (stopped) return;
-        sweeps += 1;
         current = current
           .then(() => dispatcher.dispatchDue())
-          // Pruning is cheap but needless on every tick.
-          .then(() => (sweeps % 600 === 0 ? dispatcher.prune() : 0))
           .catch((error) => logger.error("outbox sweep failed", { error: error as Error }));
       }, intervalMs);
       return {
