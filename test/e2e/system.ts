@@ -31,7 +31,18 @@ export interface SystemProcess {
 }
 
 // Variables that would leak the developer's own setup into the system under test.
-const CONTROLLED = ["DATABASE_URL", "DATA_DIR", "PORT_GATEWAY", "PORT_CATALOG", "CATALOG_URL"];
+const CONTROLLED = [
+  "DATABASE_URL",
+  "DATA_DIR",
+  "PORT_GATEWAY",
+  "PORT_CATALOG",
+  "CATALOG_URL",
+  "BUS",
+  "BUS_NAMESPACE",
+  "BUS_MAX_RECEIVE_COUNT",
+  "RABBITMQ_URL",
+  "AWS_ENDPOINT_URL",
+];
 
 const running = new Set<ChildProcess>();
 
