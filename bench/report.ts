@@ -1,8 +1,11 @@
-// The bench report: medians across rounds per scenario, the connect/gateway ratio, and where
-// it ran. Rendered as markdown (stdout and results/<kind>.md) and JSON (results/<kind>.json).
+// The bench report: medians across rounds per scenario, the connect/gateway ratio, the events
+// figures per bus transport, and where it ran. Rendered as markdown (stdout and
+// results/<kind>.md) and JSON (results/<kind>.json).
 
 import { rename, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
+import type { TransportResult } from "./events.js";
+import { renderEventsMarkdown } from "./events-report.js";
 import type { LoadResult } from "./load.js";
 import type { BenchOptions } from "./options.js";
 import type { Scenario } from "./scenarios.js";
@@ -24,11 +27,14 @@ export interface BenchReport {
   // Second scenario over first (connect / gateway): > 1 for req/s and < 1 for latency mean
   // the direct call is faster.
   ratio: { requestsPerSecond: number; p50: number; p99: number };
+  /** Events end to end per bus transport (events-report.ts says how they are taken). */
+  events: TransportResult[];
 }
 
 export function buildReport(
   options: BenchOptions,
   rounds: Map<Scenario, LoadResult[]>,
+  events: TransportResult[],
 ): BenchReport {
   const scenarios = [...rounds].map(([scenario, results]) => ({
     name: scenario.name,
@@ -59,6 +65,7 @@ export function buildReport(
       p50: ratio((s) => s.median.p50Ms),
       p99: ratio((s) => s.median.p99Ms),
     },
+    events,
   };
 }
 
@@ -96,6 +103,8 @@ export function renderMarkdown(report: BenchReport): string {
           `${fixed(r.p99Ms, 2)} | ${r.requests} |`,
       ),
     ),
+    "",
+    ...renderEventsMarkdown(report.events, options),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,8 @@
 // Entry of `npm run bench`: the same product read through the gateway (A) and straight from
-// catalog over Connect (B), under bounded load. Prints figures; never asserts timings.
+// catalog over Connect (B), under bounded load; then events end to end over each bus transport
+// (events.ts). Prints figures; never asserts timings.
 
+import { BenchInterrupted, measureEvents } from "./events.js";
 import { BenchFailure, measure } from "./measure.js";
 import { type BenchOptions, parseOptions, usage } from "./options.js";
 import { buildReport, renderMarkdown, writeReport } from "./report.js";
@@ -8,13 +10,19 @@ import { prepareScenarios } from "./scenarios.js";
 import { startSystem } from "./system.js";
 
 async function bench(options: BenchOptions): Promise<void> {
+  const rounds = await measureGatewayHop(options);
+  // After the system has stopped, so that the two parts never share the machine.
+  const events = await measureEvents(options);
+  const report = buildReport(options, rounds, events);
+  process.stdout.write(renderMarkdown(report));
+  const files = await writeReport(report);
+  process.stderr.write(`bench: wrote ${files.join(", ")}\n`);
+}
+
+async function measureGatewayHop(options: BenchOptions) {
   const system = await startSystem();
   try {
-    const scenarios = await prepareScenarios(system);
-    const report = buildReport(options, await measure(system, scenarios, options));
-    process.stdout.write(renderMarkdown(report));
-    const files = await writeReport(report);
-    process.stderr.write(`bench: wrote ${files.join(", ")}\n`);
+    return await measure(system, await prepareScenarios(system), options);
   } finally {
     await system.stop();
   }
@@ -33,8 +41,13 @@ if (options === "help") {
   try {
     await bench(options);
   } catch (error) {
-    const what = error instanceof BenchFailure ? "FAILED REQUESTS" : "ERROR";
-    process.stderr.write(`\nbench ${what}: ${error instanceof Error ? error.message : error}\n`);
-    process.exitCode = 1;
+    if (error instanceof BenchInterrupted) {
+      process.stderr.write(`\nbench: ${error.message}, nothing written\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      const what = error instanceof BenchFailure ? "FAILED REQUESTS" : "ERROR";
+      process.stderr.write(`\nbench ${what}: ${error instanceof Error ? error.message : error}\n`);
+      process.exitCode = 1;
+    }
   }
 }
