@@ -14,6 +14,7 @@ import type { Database } from "../db/database.js";
 import type { Envelope } from "./envelope.js";
 import { type OutboxTable, recordEvents } from "./outbox.js";
 import type { OutboxDispatcher } from "./outbox-dispatcher.js";
+import { withTraceparent } from "./trace-context.js";
 
 export type ChangeRunner<TSchema extends Record<string, unknown>> = <T>(
   work: (tx: Database<TSchema>) => Promise<{ result: T; events: Envelope[] }>,
@@ -26,7 +27,8 @@ export function createChangeRunner<TSchema extends Record<string, unknown>>(opti
 }): ChangeRunner<TSchema> {
   return async (work) => {
     const { result, ids } = await options.db.transaction(async (tx) => {
-      const { result, events } = await work(tx as unknown as Database<TSchema>);
+      const { result, events: made } = await work(tx as unknown as Database<TSchema>);
+      const events = withTraceparent(made);
       await recordEvents(
         tx as unknown as Database<Record<string, unknown>>,
         options.outbox,

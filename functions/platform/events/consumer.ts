@@ -20,6 +20,7 @@ import type { Database } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import { decodeEvent, type Envelope, parseEnvelope } from "./envelope.js";
 import type { InboxTable } from "./inbox.js";
+import { inConsumerSpan } from "./trace-context.js";
 
 export interface EventContext<TSchema extends Record<string, unknown>> {
   tx: Database<TSchema>;
@@ -78,6 +79,10 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
       });
       return;
     }
+    await inConsumerSpan(envelope, options.name, () => applyOnce(envelope, handler));
+  };
+
+  async function applyOnce(envelope: Envelope, handler: EventHandler<TSchema>): Promise<void> {
     await db.transaction(async (tx) => {
       const first = await tx
         .insert(inbox)
@@ -90,7 +95,7 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
       }
       await handler.handle(envelope, tx as unknown as Database<TSchema>);
     });
-  };
+  }
 }
 
 /** Deletes inbox records older than the retention period; returns how many. */
