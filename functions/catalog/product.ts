@@ -25,7 +25,8 @@ export const skuRule = v.pipe(
 
 export const nameRule = v.pipe(
   textRule,
-  v.check((name) => name.trim().length > 0, "must not be blank"),
+  // At least one letter or digit: whitespace and invisible characters alone are no name.
+  v.check((name) => /[\p{L}\p{N}]/u.test(name), "must contain a letter or digit"),
   v.maxLength(200, "must be at most 200 characters"),
 );
 

@@ -16,6 +16,10 @@ import { type OutboxTable, recordEvents } from "./outbox.js";
 import type { OutboxDispatcher } from "./outbox-dispatcher.js";
 import { withTraceparent } from "./trace-context.js";
 
+const DISPATCH_WAIT_MS = 1000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export type ChangeRunner<TSchema extends Record<string, unknown>> = <T>(
   work: (tx: Database<TSchema>) => Promise<{ result: T; events: Envelope[] }>,
 ) => Promise<T>;
@@ -36,7 +40,9 @@ export function createChangeRunner<TSchema extends Record<string, unknown>>(opti
       );
       return { result, ids: events.map((event) => event.id) };
     });
-    await options.dispatcher.dispatch(ids);
+    // Publish now, but never hold the caller long for a slow or absent broker: the change is
+    // committed and the sweeper retries whatever this does not finish.
+    await Promise.race([options.dispatcher.dispatch(ids), sleep(DISPATCH_WAIT_MS)]);
     return result;
   };
 }

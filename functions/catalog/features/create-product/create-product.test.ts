@@ -126,6 +126,16 @@ describe.each(databaseKinds)("CreateProduct on %s", (kind) => {
     }
   });
 
+  it("refuses a name of only whitespace or invisible characters", async () => {
+    for (const name of ["   ", "\u200b", "\u200b \u2060"]) {
+      const error = await failure(validRequest({ name }));
+      expect(error.code).toBe(Code.InvalidArgument);
+      expect(violatedFields(error)).toEqual(["name"]);
+    }
+    const { product } = await catalog.client.createProduct(validRequest({ name: "Zürich 2" }));
+    expect(product?.name).toBe("Zürich 2");
+  });
+
   it("answers InvalidArgument on price when the price is missing", async () => {
     const error = await failure(validRequest({ price: undefined }));
     expect(error.code).toBe(Code.InvalidArgument);
