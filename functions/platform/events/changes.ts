@@ -18,7 +18,12 @@ import { withTraceparent } from "./trace-context.js";
 
 const DISPATCH_WAIT_MS = 1000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** Waits for `promise` or `ms`, whichever is first, and leaves no timer behind. */
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 export type ChangeRunner<TSchema extends Record<string, unknown>> = <T>(
   work: (tx: Database<TSchema>) => Promise<{ result: T; events: Envelope[] }>,
@@ -42,7 +47,7 @@ export function createChangeRunner<TSchema extends Record<string, unknown>>(opti
     });
     // Publish now, but never hold the caller long for a slow or absent broker: the change is
     // committed and the sweeper retries whatever this does not finish.
-    await Promise.race([options.dispatcher.dispatch(ids), sleep(DISPATCH_WAIT_MS)]);
+    await waitAtMost(options.dispatcher.dispatch(ids), DISPATCH_WAIT_MS);
     return result;
   };
 }
