@@ -31,12 +31,13 @@ export interface RunningSystem {
 
 export async function startSystem(): Promise<RunningSystem> {
   if (!existsSync(join(repoRoot, entry))) throw new Error(`${entry} not found: nothing to bench`);
-  const [gatewayPort, catalogPort] = await twoFreePorts();
+  const [gatewayPort, catalogPort, identityPort] = await freePorts(3);
   const dataDir = await mkdtemp(join(tmpdir(), "slipway-bench-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT_GATEWAY: String(gatewayPort),
     PORT_CATALOG: String(catalogPort),
+    PORT_IDENTITY: String(identityPort),
     DATA_DIR: dataDir,
     LOG_LEVEL: "WARN",
     HOST: "127.0.0.1",
@@ -152,16 +153,15 @@ async function isLive(url: string): Promise<boolean> {
 }
 
 // Listening on port 0 lets the OS pick; holding all servers open at once keeps the ports distinct.
-async function twoFreePorts(): Promise<[number, number]> {
-  const servers = await Promise.all([listen(createServer()), listen(createServer())]);
-  const [a, b] = servers.map((server) => {
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => listen(createServer())));
+  const ports = servers.map((server) => {
     const address = server.address();
     if (address === null || typeof address === "string") throw new Error("no TCP port");
     return address.port;
   });
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  if (a === undefined || b === undefined) throw new Error("no free ports");
-  return [a, b];
+  return ports;
 }
 
 function listen(server: Server): Promise<Server> {

@@ -7,6 +7,9 @@ import { startCatalog } from "./catalog/app.js";
 import { CatalogConfig } from "./catalog/config.js";
 import { GatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/services.js";
+import { startIdentity } from "./identity/app.js";
+import { IdentityConfig } from "./identity/config.js";
+import { localSecret } from "./identity/local-secret.js";
 import { openBus } from "./platform/bus/open-bus.js";
 import { ConfigError, loadConfig } from "./platform/config.js";
 import { createLogger, type Logger } from "./platform/logger.js";
@@ -15,19 +18,23 @@ import { listen, type RunningServer } from "./platform/node-server.js";
 const LocalConfig = v.pipe(
   v.object({
     ...CatalogConfig.entries,
+    ...IdentityConfig.entries,
     ...GatewayConfig.entries,
     /** Interface to listen on; 127.0.0.1 keeps a laptop's services off the network. */
     HOST: v.optional(v.string(), "127.0.0.1"),
   }),
   v.forward(
     v.partialCheck(
-      [["PORT_GATEWAY"], ["PORT_CATALOG"]],
-      (config) => config.PORT_GATEWAY !== config.PORT_CATALOG,
-      "must differ from PORT_CATALOG",
+      [["PORT_GATEWAY"], ["PORT_IDENTITY"], ["PORT_CATALOG"]],
+      (config) =>
+        new Set([config.PORT_GATEWAY, config.PORT_IDENTITY, config.PORT_CATALOG]).size === 3,
+      "PORT_GATEWAY, PORT_IDENTITY and PORT_CATALOG must all differ",
     ),
     ["PORT_GATEWAY"],
   ),
 );
+
+const dataDirOf = (env: NodeJS.ProcessEnv) => env.DATA_DIR || ".data";
 
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 
@@ -45,7 +52,11 @@ function every(intervalMs: number, job: () => Promise<unknown>, logger: Logger) 
 
 async function main(): Promise<void> {
   // One schema for the whole process, so one error lists every bad variable of every service.
-  const config = loadConfig(LocalConfig);
+  const config = loadConfig(LocalConfig, {
+    ...process.env,
+    IDENTITY_KEY_SECRET:
+      process.env.IDENTITY_KEY_SECRET || (await localSecret(dataDirOf(process.env))),
+  });
   const gatewayConfig = {
     ...config,
     // The gateway finds catalog wherever this process puts it, unless told otherwise.
@@ -82,6 +93,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  let identityServer: RunningServer;
   let catalogServer: RunningServer;
   let gatewayServer: RunningServer;
   try {
@@ -91,9 +103,16 @@ async function main(): Promise<void> {
     running.push(catalog.close);
     running.push(catalog.outbox.startSweeper().stop);
     running.push(every(PRUNE_INTERVAL_MS, () => catalog.prune(), logger));
+    const identity = await startIdentity(config);
+    running.push(identity.close);
     const catalogEvents = bus.subscriber();
     await catalogEvents.start("catalog", catalog.consumer);
     running.push(catalogEvents.stop);
+    identityServer = await listen(identity.app.fetch, {
+      port: config.PORT_IDENTITY,
+      hostname: config.HOST,
+    });
+    running.push(identityServer.close);
     catalogServer = await listen(catalog.app.fetch, {
       port: config.PORT_CATALOG,
       hostname: config.HOST,
@@ -115,6 +134,7 @@ async function main(): Promise<void> {
       "",
       "slipway is running",
       `  gateway   ${gatewayServer.url}        REST API, docs at ${gatewayServer.url}/docs`,
+      `  identity  ${identityServer.url}        Connect (slipway.identity.v1.IdentityService), JWKS`,
       `  catalog   ${catalogServer.url}        Connect (slipway.catalog.v1.CatalogService)`,
       `  database  ${storage}`,
       `  events    ${config.BUS} bus`,

@@ -35,6 +35,7 @@ beforeEach(async () => {
   env = {
     PORT_GATEWAY: String(gatewayPort),
     PORT_CATALOG: String(catalogPort),
+    PORT_IDENTITY: String(await freePort()),
     DATA_DIR: dataDir,
     LOG_LEVEL: "WARN",
   };

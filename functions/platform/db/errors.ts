@@ -45,3 +45,18 @@ export const isCheckViolation = (error: unknown, constraint?: string) =>
   matches(error, CHECK_VIOLATION, constraint);
 
 export const isNumericOutOfRange = (error: unknown) => matches(error, NUMERIC_VALUE_OUT_OF_RANGE);
+
+/**
+ * The error to log for a failed query: Drizzle's wrapper puts the query's parameters (a
+ * password hash, an email) in its message; keep the SQL and the driver's reason, drop the values.
+ */
+export function withoutQueryParameters(error: unknown): unknown {
+  const wrapped = error as { query?: unknown; params?: unknown; cause?: unknown };
+  if (!(error instanceof Error) || typeof wrapped.query !== "string" || !("params" in wrapped)) {
+    return error;
+  }
+  const reason = wrapped.cause instanceof Error ? wrapped.cause.message : "unknown";
+  const safe = new Error(`failed query: ${wrapped.query} (${reason})`);
+  const code = findPgError(error)?.code;
+  return code ? Object.assign(safe, { code }) : safe;
+}

@@ -7,6 +7,7 @@
  * mountConnect(app, routes, { interceptors: [createErrorInterceptor(logger), validation] });
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { withoutQueryParameters } from "../db/errors.js";
 import type { Logger } from "../logger.js";
 
 export function createErrorInterceptor(logger: Logger): Interceptor {
@@ -17,7 +18,7 @@ export function createErrorInterceptor(logger: Logger): Interceptor {
       if (error instanceof ConnectError) throw error;
       logger.error("rpc failed", {
         procedure: `${req.method.parent.typeName}/${req.method.name}`,
-        error: error as Error,
+        error: withoutQueryParameters(error) as Error,
       });
       throw new ConnectError("internal error", Code.Internal);
     }

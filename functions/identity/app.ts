@@ -1,0 +1,81 @@
+// Composition root of the identity service: builds its dependencies once and mounts every slice.
+import { Hono } from "hono";
+import {
+  GetUserRequestSchema,
+  IdentityService,
+  RegisterUserRequestSchema,
+} from "../gen/identity/v1/identity_pb.js";
+import { createLogger, type Logger } from "../platform/logger.js";
+import { createErrorInterceptor } from "../platform/rpc/errors.js";
+import { mountConnect } from "../platform/rpc/serve.js";
+import {
+  assertEveryMethodHasRules,
+  createValidationInterceptor,
+  requestRules,
+} from "../platform/rpc/validate.js";
+import type { IdentityConfig } from "./config.js";
+import { type IdentityDb, openIdentityDatabase } from "./db/open.js";
+import { getUser, getUserRules } from "./features/get-user/get-user.js";
+import { registerUser, registerUserRules } from "./features/register-user/register-user.js";
+import { ensureActiveKey, publicJwks, signingKey } from "./signing-keys/signing-keys.js";
+
+export const SERVICE_NAME = "identity";
+
+const rules = requestRules([
+  [RegisterUserRequestSchema, registerUserRules],
+  [GetUserRequestSchema, getUserRules],
+]);
+assertEveryMethodHasRules([IdentityService], rules);
+
+/** How long verifiers may cache the JWKS; they refetch on an unknown kid anyway. */
+const JWKS_MAX_AGE_SECONDS = 300;
+
+export interface IdentityDeps {
+  db: IdentityDb;
+  logger: Logger;
+}
+
+/** The identity service's HTTP app: Connect routes, the JWKS and a liveness probe. */
+export function createIdentityApp({ db, logger }: IdentityDeps): Hono {
+  const app = new Hono();
+  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  app.get("/.well-known/jwks.json", async (c) => {
+    c.header("cache-control", `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
+    return c.json(await publicJwks(db));
+  });
+  mountConnect(
+    app,
+    (router) =>
+      router.service(IdentityService, {
+        registerUser: registerUser(db),
+        getUser: getUser(db),
+      }),
+    { interceptors: [createErrorInterceptor(logger), createValidationInterceptor(rules)] },
+  );
+  return app;
+}
+
+export interface RunningIdentity {
+  app: Hono;
+  db: IdentityDb;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database, applies pending migrations, makes sure a signing key is active and that
+ * IDENTITY_KEY_SECRET opens it (a changed secret fails here, not at the first token).
+ */
+export async function startIdentity(config: IdentityConfig): Promise<RunningIdentity> {
+  const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
+  const database = await openIdentityDatabase(config);
+  const db = database.db;
+  try {
+    await ensureActiveKey(db, config.IDENTITY_KEY_SECRET);
+    const { kid } = await signingKey(db, config.IDENTITY_KEY_SECRET);
+    logger.info("signing key ready", { kid });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return { app: createIdentityApp({ db, logger }), db, close: database.close };
+}
