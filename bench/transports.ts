@@ -10,10 +10,12 @@
 //   if (opening.ok) { ...opening.transport.publisher...; await opening.transport.close(); }
 
 import { randomBytes } from "node:crypto";
-import { connect } from "amqplib";
 import { openEmbeddedBus } from "../functions/platform/bus/embedded/embedded-bus.js";
 import type { BusPublisher, BusSubscriber } from "../functions/platform/bus/port.js";
-import { rabbitNames } from "../functions/platform/bus/rabbitmq/names.js";
+import {
+  deleteRabbitNamespace,
+  rabbitUnreachable,
+} from "../functions/platform/bus/rabbitmq/namespace.js";
 import { openRabbitBus } from "../functions/platform/bus/rabbitmq/rabbit-bus.js";
 import { openSnsSqsBus } from "../functions/platform/bus/sns-sqs/sns-sqs-bus.js";
 import {
@@ -23,6 +25,7 @@ import {
 import { embeddedDataDir } from "../functions/platform/db/config.js";
 import { queueNames } from "../functions/platform/events/topology.js";
 import { createLogger } from "../functions/platform/logger.js";
+import { inCi, redactUrl } from "../functions/platform/testing/environment.js";
 import type { TransportName } from "./options.js";
 
 export interface OpenTransport {
@@ -41,8 +44,6 @@ export type TransportOpening = { ok: true; transport: OpenTransport } | { ok: fa
 const MAX_RECEIVE_COUNT = 5;
 const DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672";
 const logger = createLogger("bus", "SILENT");
-
-export const inCi = process.env.CI === "true" || process.env.CI === "1";
 
 /** Opens `name` for a catalog whose DATA_DIR is `dataDir`. */
 export function openTransport(name: TransportName, dataDir: string): Promise<TransportOpening> {
@@ -76,14 +77,14 @@ async function openEmbedded(dataDir: string): Promise<TransportOpening> {
 
 async function openRabbit(): Promise<TransportOpening> {
   const url = process.env.RABBITMQ_URL ?? DEFAULT_RABBITMQ_URL;
-  const problem = await unreachable(url);
+  const problem = await rabbitUnreachable(url);
   if (problem !== undefined) {
-    const why = `RabbitMQ at ${redact(url)} is not reachable (${problem})`;
+    const why = `RabbitMQ at ${redactUrl(url)} is not reachable (${problem})`;
     if (inCi) throw new Error(`${why}; under CI=true it must be running`);
     return { ok: false, why };
   }
   const namespace = `slipway-bench-${randomBytes(5).toString("hex")}`;
-  const removeNamespace = () => deleteRabbitNamespace(url, namespace);
+  const removeNamespace = () => deleteRabbitNamespace(url, namespace, queueNames);
   let bus: Awaited<ReturnType<typeof openRabbitBus>>;
   try {
     bus = await openRabbitBus({ url, namespace, logger, maxReceiveCount: MAX_RECEIVE_COUNT });
@@ -96,7 +97,7 @@ async function openRabbit(): Promise<TransportOpening> {
     transport: {
       publisher: bus.publisher,
       subscriber: () => bus.subscriber(),
-      detail: `${redact(url)}, quorum queue, publisher confirms, prefetch 10`,
+      detail: `${redactUrl(url)}, quorum queue, publisher confirms, prefetch 10`,
       async close() {
         try {
           await bus.close();
@@ -141,39 +142,4 @@ async function openSnsSqs(): Promise<TransportOpening> {
     await emulator.stop().catch(() => {});
     throw error;
   }
-}
-
-async function unreachable(url: string): Promise<string | undefined> {
-  try {
-    const connection = await connect(url, { timeout: 3_000 });
-    connection.on("error", () => {});
-    await connection.close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-// Every exchange and queue the bus declared under the namespace (topology.ts).
-async function deleteRabbitNamespace(url: string, namespace: string): Promise<void> {
-  const names = rabbitNames(namespace);
-  const connection = await connect(url, { timeout: 3_000 });
-  connection.on("error", () => {});
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queueNames) {
-      await channel.deleteQueue(names.queue(queue));
-      await channel.deleteQueue(names.deadLetterQueue(queue));
-    }
-    await channel.deleteExchange(names.exchange);
-    await channel.deleteExchange(names.deadLetterExchange);
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
 }

@@ -15,6 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
+import { inCi, redactUrl } from "./environment.js";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -42,11 +43,10 @@ async function postgresReachable(): Promise<string | undefined> {
 }
 
 const unreachable = await postgresReachable();
-const inCi = process.env.CI === "true" || process.env.CI === "1";
 
 if (unreachable && !inCi) {
   console.warn(
-    `\n!!! Postgres at ${redact(adminUrl)} is not reachable (${unreachable}).\n` +
+    `\n!!! Postgres at ${redactUrl(adminUrl)} is not reachable (${unreachable}).\n` +
       "!!! Postgres variants of the database tests are SKIPPED. Start Postgres or set\n" +
       "!!! TEST_DATABASE_URL to run them; under CI=true they fail instead.\n",
   );
@@ -61,7 +61,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     return { kind, url: undefined, dataDir: "memory://", drop: async () => {} };
   }
   if (unreachable) {
-    throw new Error(`Postgres at ${redact(adminUrl)} is required under CI: ${unreachable}`);
+    throw new Error(`Postgres at ${redactUrl(adminUrl)} is required under CI: ${unreachable}`);
   }
   const name = `slipway_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -80,10 +80,4 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       }
     },
   };
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
 }

@@ -14,27 +14,16 @@ import { type Channel, connect } from "amqplib";
 import { uuidv7 } from "uuidv7";
 import { describe, onTestFinished } from "vitest";
 import type { Envelope } from "../../events/envelope.js";
-import { rabbitNames } from "./names.js";
+import { inCi, redactUrl } from "../../testing/environment.js";
+import { deleteRabbitNamespace, rabbitUnreachable } from "./namespace.js";
 
 export const rabbitUrl = process.env.TEST_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 
-async function brokerProblem(): Promise<string | undefined> {
-  try {
-    const connection = await connect(rabbitUrl, { timeout: 3_000 });
-    connection.on("error", () => {});
-    await connection.close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-const problem = await brokerProblem();
-const inCi = process.env.CI === "true" || process.env.CI === "1";
+const problem = await rabbitUnreachable(rabbitUrl);
 
 if (problem && !inCi) {
   console.warn(
-    `\n!!! RabbitMQ at ${redact(rabbitUrl)} is not reachable (${problem}).\n` +
+    `\n!!! RabbitMQ at ${redactUrl(rabbitUrl)} is not reachable (${problem}).\n` +
       "!!! RabbitMQ bus tests are SKIPPED. Start RabbitMQ or set TEST_RABBITMQ_URL to run\n" +
       "!!! them; under CI=true they fail instead.\n",
   );
@@ -49,22 +38,8 @@ export function testNamespace(): string {
 }
 
 /** Deletes every exchange and queue a test namespace made. */
-export async function deleteNamespace(namespace: string, queues: readonly string[]) {
-  const names = rabbitNames(namespace);
-  const connection = await connect(rabbitUrl);
-  connection.on("error", () => {});
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queues) {
-      await channel.deleteQueue(names.queue(queue));
-      await channel.deleteQueue(names.deadLetterQueue(queue));
-    }
-    await channel.deleteExchange(names.exchange);
-    await channel.deleteExchange(names.deadLetterExchange);
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
+export const deleteNamespace = (namespace: string, queues: readonly string[]) =>
+  deleteRabbitNamespace(rabbitUrl, namespace, queues);
 
 /** A plain channel on the broker to look at queues behind the adapter's back; closed after the test. */
 export async function inspectBroker(): Promise<Channel> {
@@ -89,10 +64,4 @@ export function testEnvelope(type: string, subject = "test"): Envelope {
     traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     data_base64: "",
   };
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
 }
