@@ -96,3 +96,6 @@ function signingInput(header: Overrides, claims?: Overrides): string {
 function withoutUndefined(record: Overrides): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }
+
+/** The INTERNAL_TOKEN_SECRET every service under test shares (tests only). */
+export const TEST_INTERNAL_SECRET = "test-internal-token-secret-0123456789abcdef";

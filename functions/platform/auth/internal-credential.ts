@@ -1,0 +1,220 @@
+/**
+ * Internal credentials: how one slipway service proves to another who a call is for.
+ *
+ * Every Connect call between services carries a short-lived JWT (≤ 60 s) in
+ * `x-slipway-credential`, signed with the internal key every service gets from config
+ * (INTERNAL_TOKEN_SECRET), with `aud` = the callee, `sub` = the end user the call is made for
+ * (or `service:<name>` for work no user asked for) and `scope` = what that user may do. One
+ * client interceptor adds it; one server interceptor in every service verifies it and checks
+ * the method's required scopes, so a service never trusts a plain header and authorizes each
+ * call itself even behind the gateway. The `Authorization` header stays free for the transport
+ * (SigV4 on IAM-protected function URLs).
+ *
+ * @example
+ * // caller side (gateway): the verified end user rides along with the call
+ * const catalog = createServiceClient(CatalogService, {
+ *   baseUrl, timeoutMs,
+ *   interceptors: [createCredentialInterceptor({ secret, from: "gateway", to: "catalog" })],
+ * });
+ * await catalog.createProduct(req, { contextValues: callerValues(user) });
+ *
+ * // callee side (catalog)
+ * const policy = methodPolicy(CatalogService, { createProduct: ["catalog:write"], getProduct: [] });
+ * interceptors: [createCredentialCheck({ secret, service: "catalog", policy }), ...]
+ * // in a handler: const caller = callerOf(context);
+ */
+import { randomUUID } from "node:crypto";
+import type { DescService } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { errors, jwtVerify, SignJWT } from "jose";
+import * as v from "valibot";
+import { hasScopes, parseScope, type Scope } from "./scopes.js";
+
+export const CREDENTIAL_HEADER = "x-slipway-credential";
+
+/** The configuration every service that calls or serves internal RPCs reads. */
+export const internalCredentialConfig = {
+  /**
+   * Signs and verifies internal credentials; the same random value (at least 32 characters)
+   * in every service. The local runner makes one; messages never echo its value.
+   */
+  INTERNAL_TOKEN_SECRET: v.pipe(
+    v.string("is required"),
+    v.minLength(32, "must be at least 32 characters"),
+  ),
+};
+
+/** Who a call is made for. */
+export interface Caller {
+  /** An end user's or machine client's id (the access token's `sub`), or `service:<name>`. */
+  subject: string;
+  scopes: ReadonlySet<string>;
+}
+
+/** Lifetime of a credential: one call, retries included, plus nothing to steal for long. */
+export const CREDENTIAL_LIFETIME_SECONDS = 60;
+const ISSUER = "slipway-internal";
+// Its own `typ`, so neither kind of token can stand in for the other.
+const TYPE = "slipway-internal+jwt";
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+const callerKey = createContextKey<Caller | undefined>(undefined, {
+  description: "slipway caller",
+});
+
+/** Context values for a client call made on behalf of `caller`. */
+export function callerValues(caller: Caller): ContextValues {
+  return createContextValues().set(callerKey, caller);
+}
+
+/** A service acting for itself (event-driven work, public reads). */
+export function serviceCaller(service: string): Caller {
+  return { subject: `service:${service}`, scopes: new Set() };
+}
+
+/** The verified caller of the RPC being handled; set by `createCredentialCheck`. */
+export function callerOf(context: Pick<HandlerContext, "values">): Caller {
+  const caller = context.values.get(callerKey);
+  // Only reachable when a service is assembled without the check: fail closed.
+  if (!caller) throw new ConnectError("no verified caller", Code.Unauthenticated);
+  return caller;
+}
+
+export function isServiceCaller(caller: Caller): boolean {
+  return caller.subject.startsWith("service:");
+}
+
+export interface CredentialInterceptorOptions {
+  secret: string;
+  /** This service's name, recorded in the credential. */
+  from: string;
+  /** The callee service's name: the credential's audience. */
+  to: string;
+  /** Whom calls that name no caller are made for; by default this service itself. */
+  defaultCaller?: Caller;
+}
+
+/**
+ * Client side: signs a credential for each call, for the caller in the call's context values,
+ * or the default caller when there is none.
+ */
+export function createCredentialInterceptor(options: CredentialInterceptorOptions): Interceptor {
+  const key = keyOf(options.secret);
+  const fallback = options.defaultCaller ?? serviceCaller(options.from);
+  return (next) => async (req) => {
+    const caller = req.contextValues.get(callerKey) ?? fallback;
+    req.header.set(CREDENTIAL_HEADER, await sign(key, options.from, options.to, caller));
+    return next(req);
+  };
+}
+
+/** One credential, for a call made outside a Connect client (for example `buf curl -H`). */
+export function mintCredential(options: CredentialInterceptorOptions & { caller: Caller }) {
+  return sign(keyOf(options.secret), options.from, options.to, options.caller);
+}
+
+function sign(key: Uint8Array, from: string, to: string, caller: Caller): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ scope: [...caller.scopes].join(" "), azp: from })
+    .setProtectedHeader({ alg: "HS256", typ: TYPE })
+    .setIssuer(ISSUER)
+    .setAudience(to)
+    .setSubject(caller.subject)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + CREDENTIAL_LIFETIME_SECONDS)
+    .setJti(randomUUID())
+    .sign(key);
+}
+
+/** Required scopes per RPC, keyed `<service type name>/<method name>`. Build with `methodPolicy`. */
+export type MethodPolicy = ReadonlyMap<string, readonly Scope[]>;
+
+/**
+ * The scopes each method of `service` requires; every method must be listed (an empty list
+ * means any verified caller), so adding an RPC without deciding who may call it fails to compile.
+ */
+export function methodPolicy<S extends DescService>(
+  service: S,
+  required: { [M in keyof S["method"]]: readonly Scope[] },
+): MethodPolicy {
+  return new Map(
+    service.methods.map((method) => [
+      `${service.typeName}/${method.name}`,
+      (required as Record<string, readonly Scope[]>)[method.localName] ?? [],
+    ]),
+  );
+}
+
+export interface CredentialCheckOptions {
+  secret: string;
+  /** This service's name: the audience credentials must be minted for. */
+  service: string;
+  policy: MethodPolicy;
+}
+
+/**
+ * Server side: refuses a call without a valid credential for this service (`Unauthenticated`)
+ * or whose caller lacks the method's scopes (`PermissionDenied`), and hands the verified caller
+ * to the handler (`callerOf`). Messages name no claim and echo nothing from the credential.
+ */
+export function createCredentialCheck(options: CredentialCheckOptions): Interceptor {
+  const key = keyOf(options.secret);
+  return (next) => async (req) => {
+    const required = options.policy.get(`${req.method.parent.typeName}/${req.method.name}`);
+    // A method no policy names is refused, not waved through.
+    if (!required) throw new ConnectError("method not allowed", Code.PermissionDenied);
+    const caller = await verify(req.header.get(CREDENTIAL_HEADER), key, options.service);
+    if (!hasScopes(caller.scopes, required)) {
+      throw new ConnectError(`requires scope ${required.join(" ")}`, Code.PermissionDenied);
+    }
+    req.contextValues.set(callerKey, caller);
+    return next(req);
+  };
+}
+
+async function verify(credential: string | null, key: Uint8Array, audience: string) {
+  if (!credential) throw unauthenticated();
+  try {
+    const { payload } = await jwtVerify(credential, key, {
+      algorithms: ["HS256"],
+      typ: TYPE,
+      issuer: ISSUER,
+      audience,
+      maxTokenAge: CREDENTIAL_LIFETIME_SECONDS,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ["sub", "exp", "iat", "jti", "scope"],
+    });
+    const { sub, scope, iat, exp } = payload;
+    if (
+      typeof sub !== "string" ||
+      sub === "" ||
+      typeof scope !== "string" ||
+      typeof iat !== "number" ||
+      typeof exp !== "number" ||
+      exp - iat > CREDENTIAL_LIFETIME_SECONDS
+    ) {
+      throw unauthenticated();
+    }
+    return { subject: sub, scopes: parseScope(scope) };
+  } catch (error) {
+    if (error instanceof ConnectError || error instanceof errors.JOSEError) throw unauthenticated();
+    throw error;
+  }
+}
+
+function unauthenticated() {
+  return new ConnectError("missing or invalid internal credential", Code.Unauthenticated);
+}
+
+function keyOf(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
