@@ -10,6 +10,47 @@ describe("identity configuration", () => {
     expect(config.IDENTITY_KEY_SECRET).toBe(secret);
   });
 
+  it("defaults the issuer to the local gateway and the token lifetimes to 15 minutes and 30 days", () => {
+    const config = loadConfig(IdentityConfig, { IDENTITY_KEY_SECRET: "k".repeat(32) });
+    expect(config.TOKEN_ISSUER).toBe("http://127.0.0.1:3000");
+    expect(config.ACCESS_TOKEN_TTL_SECONDS).toBe(900);
+    expect(config.REFRESH_TOKEN_TTL_SECONDS).toBe(30 * 24 * 60 * 60);
+  });
+
+  it("takes an issuer with a path and shorter lifetimes", () => {
+    const config = loadConfig(IdentityConfig, {
+      IDENTITY_KEY_SECRET: "k".repeat(32),
+      TOKEN_ISSUER: "https://api.example.com/auth",
+      ACCESS_TOKEN_TTL_SECONDS: "300",
+      REFRESH_TOKEN_TTL_SECONDS: "3600",
+    });
+    expect(config).toMatchObject({
+      TOKEN_ISSUER: "https://api.example.com/auth",
+      ACCESS_TOKEN_TTL_SECONDS: 300,
+      REFRESH_TOKEN_TTL_SECONDS: 3600,
+    });
+  });
+
+  it.each([
+    [
+      { TOKEN_ISSUER: "ftp://example.com" },
+      /TOKEN_ISSUER: must start with http:\/\/ or https:\/\//,
+    ],
+    [{ TOKEN_ISSUER: "not a url" }, /TOKEN_ISSUER: must be a URL/],
+    [{ TOKEN_ISSUER: "https://example.com/" }, /TOKEN_ISSUER: must not end with \//],
+    [
+      { TOKEN_ISSUER: "https://example.com?x=1" },
+      /TOKEN_ISSUER: must not have a query or fragment/,
+    ],
+    [{ ACCESS_TOKEN_TTL_SECONDS: "901" }, /ACCESS_TOKEN_TTL_SECONDS: must be at most 900/],
+    [{ ACCESS_TOKEN_TTL_SECONDS: "0" }, /ACCESS_TOKEN_TTL_SECONDS: must be at least 1/],
+    [{ REFRESH_TOKEN_TTL_SECONDS: "1.5" }, /REFRESH_TOKEN_TTL_SECONDS: must be an integer/],
+  ])("refuses %o", (env, message) => {
+    expect(() =>
+      loadConfig(IdentityConfig, { IDENTITY_KEY_SECRET: "k".repeat(32), ...env }),
+    ).toThrow(message);
+  });
+
   it("requires the key secret", () => {
     expect(() => loadConfig(IdentityConfig, {})).toThrow(/IDENTITY_KEY_SECRET: is required/);
   });

@@ -1,8 +1,11 @@
 // The identity service's configuration, read from the environment once per process.
 import * as v from "valibot";
-import { logLevel, port } from "../platform/config.js";
+import { httpUrl, logLevel, port, positiveInteger } from "../platform/config.js";
 import { databaseConfig } from "../platform/db/config.js";
 import { objectMessage } from "../platform/validation/rules.js";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "./signing-keys/signing-keys.js";
+
+const DAY_SECONDS = 24 * 60 * 60;
 
 export const IdentityConfig = v.object(
   {
@@ -16,6 +19,29 @@ export const IdentityConfig = v.object(
     IDENTITY_KEY_SECRET: v.pipe(
       v.string("is required"),
       v.minLength(32, "must be at least 32 characters"),
+    ),
+    /**
+     * The public base URL of the gateway, which fronts identity: the `iss` of every token and
+     * the base of every URL in the authorization server metadata. Verifiers compare `iss` as a
+     * string, so it is taken exactly as given: no trailing slash, query or fragment.
+     */
+    TOKEN_ISSUER: v.optional(
+      v.pipe(
+        httpUrl,
+        v.check((url) => !url.endsWith("/"), "must not end with /"),
+        v.check((url) => !/[?#]/.test(url), "must not have a query or fragment"),
+      ),
+      "http://127.0.0.1:3000",
+    ),
+    /** Lifetime of access tokens; the signing keys' verify window assumes at most 15 minutes. */
+    ACCESS_TOKEN_TTL_SECONDS: v.pipe(
+      positiveInteger(MAX_TOKEN_LIFETIME_SECONDS),
+      v.maxValue(MAX_TOKEN_LIFETIME_SECONDS, `must be at most ${MAX_TOKEN_LIFETIME_SECONDS}`),
+    ),
+    /** Lifetime of each refresh token; every refresh issues a new one with a fresh lifetime. */
+    REFRESH_TOKEN_TTL_SECONDS: v.pipe(
+      positiveInteger(30 * DAY_SECONDS),
+      v.maxValue(365 * DAY_SECONDS, `must be at most ${365 * DAY_SECONDS}`),
     ),
   },
   // A missing variable reads "is required".

@@ -32,8 +32,12 @@ export interface IdentityUnderTest {
   client: Client<typeof IdentityService>;
   /** The IDENTITY_KEY_SECRET this identity runs with. */
   secret: string;
+  config: IdentityConfig;
   database: TestDatabase;
 }
+
+/** The TOKEN_ISSUER of identities under test: tokens' `iss`, the base of the metadata URLs. */
+export const TEST_ISSUER = "https://slipway.test";
 
 /** A random IDENTITY_KEY_SECRET, as the local runner makes one. */
 export const newKeySecret = () => randomBytes(32).toString("base64url");
@@ -42,12 +46,15 @@ export function identityConfig(
   where: { DATABASE_URL: string | undefined; DATA_DIR: string },
   secret: string,
   logLevel = "SILENT",
+  overrides: Record<string, string> = {},
 ): IdentityConfig {
   return loadConfig(IdentityConfig, {
     DATABASE_URL: where.DATABASE_URL,
     DATA_DIR: where.DATA_DIR,
     LOG_LEVEL: logLevel,
     IDENTITY_KEY_SECRET: secret,
+    TOKEN_ISSUER: TEST_ISSUER,
+    ...overrides,
   });
 }
 
@@ -58,12 +65,11 @@ export function useIdentity(kind: DatabaseKind): IdentityUnderTest {
   beforeAll(async () => {
     harness.database = await createTestDatabase(kind);
     harness.secret = newKeySecret();
-    identity = await startIdentity(
-      identityConfig(
-        { DATABASE_URL: harness.database.url, DATA_DIR: harness.database.dataDir },
-        harness.secret,
-      ),
+    harness.config = identityConfig(
+      { DATABASE_URL: harness.database.url, DATA_DIR: harness.database.dataDir },
+      harness.secret,
     );
+    identity = await startIdentity(harness.config);
     harness.app = identity.app;
     harness.db = identity.db;
     harness.client = createServiceClient(IdentityService, {

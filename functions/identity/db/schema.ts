@@ -1,6 +1,15 @@
 // The identity service's own tables, all in the `identity` Postgres schema.
 import { sql } from "drizzle-orm";
-import { check, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  check,
+  index,
+  jsonb,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 export const identity = pgSchema("identity");
 
@@ -54,7 +63,83 @@ export const signingKeys = identity.table(
   ],
 );
 
-export const schema = { users, signingKeys };
+// OAuth 2.0 (oauth/): clients, one-use authorization codes, rotating refresh tokens and the
+// failure log the rate limit counts. Codes, refresh tokens and client secrets are stored only
+// as SHA-256 hashes (base64url): a leaked table grants nothing.
+
+export const oauthClients = identity.table("oauth_clients", {
+  clientId: text("client_id").primaryKey(),
+  name: text("name").notNull(),
+  // SHA-256 of the secret; null for a public client (no secret, PKCE instead). Secrets are 256
+  // random bits made by us, so a fast hash is enough (see oauth/clients/client-secret.ts).
+  secretHash: text("secret_hash"),
+  redirectUris: text("redirect_uris").array().notNull().default(sql`'{}'::text[]`),
+  grantTypes: text("grant_types").array().notNull(),
+  // What the client may ask for; users grant at most the user scopes among them.
+  scopes: text("scopes").array().notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const authorizationCodes = identity.table("authorization_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  clientId: text("client_id")
+    .notNull()
+    .references(() => oauthClients.clientId, { onDelete: "cascade" }),
+  userId: uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  // Exactly as the client sent it (a loopback URI with its port); the token request repeats it.
+  redirectUri: text("redirect_uri").notNull(),
+  // BASE64URL(SHA-256(code_verifier)): only S256 is accepted.
+  codeChallenge: text("code_challenge").notNull(),
+  scope: text("scope").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  consumedAt: timestamp("consumed_at", { withTimezone: true }),
+  // The refresh family the code's exchange started, revoked if the code is ever replayed.
+  refreshFamilyId: uuid("refresh_family_id"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const refreshTokens = identity.table(
+  "refresh_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    // Every token rotated from one authorization shares it; reuse of any revokes them all.
+    familyId: uuid("family_id").notNull(),
+    subject: text("subject").notNull(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => oauthClients.clientId, { onDelete: "cascade" }),
+    scope: text("scope").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("refresh_tokens_family").on(table.familyId)],
+);
+
+export const authFailures = identity.table(
+  "auth_failures",
+  {
+    // "login:<normalized email>" or "client:<client_id>".
+    key: text("key").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("auth_failures_key_at").on(table.key, table.at)],
+);
+
+export const schema = {
+  users,
+  signingKeys,
+  oauthClients,
+  authorizationCodes,
+  refreshTokens,
+  authFailures,
+};
 
 export type UserRow = typeof users.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type OAuthClientRow = typeof oauthClients.$inferSelect;
+export type AuthorizationCodeRow = typeof authorizationCodes.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
