@@ -8,7 +8,7 @@ import {
   UnsecuredJWT,
 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccessTokenVerifier } from "./access-token.js";
+import { createAccessTokenVerifier, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from "./access-token.js";
 import {
   createSigningKey,
   keySetOf,
@@ -74,8 +74,18 @@ describe("createAccessTokenVerifier", () => {
     expect(scopes.size).toBe(0);
   });
 
+  it("accepts the media-type form of typ, and a lifetime of exactly 15 minutes", async () => {
+    const token = await mintAccessToken(key, {
+      header: { typ: "application/at+jwt" },
+      claims: { iat: now(), exp: now() + MAX_ACCESS_TOKEN_LIFETIME_SECONDS },
+    });
+    await expect(verify(token)).resolves.toMatchObject({ subject: "customer-1" });
+  });
+
   it("tolerates a few seconds of clock skew", async () => {
-    const token = await mintAccessToken(key, { claims: { exp: now() - 2, nbf: now() + 2 } });
+    const token = await mintAccessToken(key, {
+      claims: { iat: now() - 60, exp: now() - 2, nbf: now() + 2 },
+    });
     await expect(verify(token)).resolves.toMatchObject({ subject: "customer-1" });
   });
 
@@ -122,6 +132,35 @@ describe("createAccessTokenVerifier", () => {
       "invalid claim",
     ],
     ["an empty sub", () => mintAccessToken(key, { claims: { sub: "" } }), "invalid claim"],
+    ["typ: JWT", () => mintAccessToken(key, { header: { typ: "JWT" } }), "wrong type"],
+    ["no typ", () => mintAccessToken(key, { header: { typ: undefined } }), "wrong type"],
+    [
+      "an iat in the future",
+      () => mintAccessToken(key, { claims: { iat: now() + 60 } }),
+      "issued in the future",
+    ],
+    [
+      "an iat older than the longest lifetime, with a later exp",
+      () =>
+        mintAccessToken(key, {
+          claims: { iat: now() - MAX_ACCESS_TOKEN_LIFETIME_SECONDS - 60, exp: now() + 60 },
+        }),
+      "expired",
+    ],
+    [
+      "a lifetime longer than 15 minutes",
+      () =>
+        mintAccessToken(key, {
+          claims: { exp: now() + MAX_ACCESS_TOKEN_LIFETIME_SECONDS + 1 },
+        }),
+      "invalid lifetime",
+    ],
+    [
+      "an exp before its iat",
+      // Both within the clock tolerance, so only their order is wrong.
+      () => mintAccessToken(key, { claims: { iat: now() + 3, exp: now() + 2 } }),
+      "invalid lifetime",
+    ],
   ];
 
   it.each(cases)(

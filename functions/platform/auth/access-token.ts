@@ -3,12 +3,16 @@
  * checked against a JSON Web Key Set.
  *
  * Only ES256 and EdDSA are accepted, so `alg: none` and the HS256-signed-with-the-public-key
- * trick fail before any key is looked up. Every failure is a `TokenError`.
+ * trick fail before any key is looked up. The header must say `typ: at+jwt` (RFC 9068), so an ID
+ * token or another JWT signed with the same keys cannot stand in for an access token. A token
+ * lives at most 15 minutes: one issued in the future, issued longer ago than that, or whose
+ * `exp` lies further than that after its `iat` is refused whatever its `exp` says. Every failure
+ * is a `TokenError`.
  *
  * @example
  * const verifier = createAccessTokenVerifier({
- *   issuer: config.IDENTITY_ISSUER,
- *   audience: "slipway-api",
+ *   issuer: config.TOKEN_ISSUER,
+ *   audience: ACCESS_TOKEN_AUDIENCE,
  *   // Caches keys and refetches when a token names a `kid` it has not seen (key rotation).
  *   jwks: createRemoteJWKSet(new URL("/.well-known/jwks.json", config.IDENTITY_URL)),
  * });
@@ -18,12 +22,19 @@ import { errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { parseScope } from "./scopes.js";
 import { TokenError, type TokenErrorReason } from "./token-error.js";
 
+/** The audience of every access token identity issues: the API behind the gateway. */
+export const ACCESS_TOKEN_AUDIENCE = "slipway-api";
+/** The `typ` header of access tokens (RFC 9068 §2.1). */
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+/** The longest an access token may live, from `iat` to `exp`. */
+export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 15 * 60;
+
 export interface AccessTokenVerifierOptions {
   issuer: string;
   audience: string;
   /** `createRemoteJWKSet(url)` in services, `createLocalJWKSet(doc)` in tests. */
   jwks: JWTVerifyGetKey;
-  /** Allowed clock skew between identity and us, for `exp` and `nbf`. */
+  /** Allowed clock skew between identity and us, for `exp`, `nbf` and `iat`. */
   clockToleranceSeconds?: number;
 }
 
@@ -60,9 +71,12 @@ export function createAccessTokenVerifier(
       try {
         ({ payload } = await jwtVerify(token, keyNamedByKid, {
           algorithms: ALGORITHMS,
+          typ: ACCESS_TOKEN_TYPE,
           issuer,
           audience,
           clockTolerance: clockToleranceSeconds,
+          // Refuses an `iat` in the future, or more than the lifetime (plus the tolerance) ago.
+          maxTokenAge: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
           requiredClaims: ["exp", "sub", "jti", "iat", "scope"],
         }));
       } catch (error) {
@@ -77,6 +91,11 @@ export function createAccessTokenVerifier(
         typeof exp !== "number"
       ) {
         throw new TokenError("invalid_token", "invalid claim");
+      }
+      // A token minted to outlive the policy is refused even while young: identity never issues
+      // one, so it is a forgery with a stolen key or a misconfigured issuer.
+      if (exp - iat > MAX_ACCESS_TOKEN_LIFETIME_SECONDS || exp <= iat) {
+        throw new TokenError("invalid_token", "invalid lifetime");
       }
       return {
         subject: sub,
@@ -104,7 +123,10 @@ const reasonByJoseCode: Partial<Record<string, TokenErrorReason>> = {
   [errors.JWTExpired.code]: "expired",
 };
 
+// `iat` too far in the past is a JWTExpired, mapped above; here it is the future.
 const reasonByClaim: Partial<Record<string, TokenErrorReason>> = {
+  typ: "wrong type",
+  iat: "issued in the future",
   nbf: "not yet valid",
   iss: "wrong issuer",
   aud: "wrong audience",

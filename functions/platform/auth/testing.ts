@@ -1,7 +1,8 @@
 /**
- * Test helpers: signing keys, their key set, and access tokens with any claim or header changed
- * or removed — including the forgeries a verifier must refuse (`alg: none`, HS256 signed with
- * the public key). For tests only; identity signs real tokens with keys from its database.
+ * Test helpers: signing keys, their key set, and access tokens (`typ: at+jwt`, as identity signs
+ * them) with any claim or header changed or removed — including the forgeries a verifier must
+ * refuse (`alg: none`, HS256 signed with the public key). For tests only; identity signs real
+ * tokens with keys from its database.
  *
  * @example
  * const key = await createSigningKey("key-1");
@@ -20,7 +21,8 @@ import {
 } from "jose";
 
 export const TEST_TOKEN_CONTEXT = {
-  issuer: "https://identity.slipway.test",
+  /** The gateway's public base URL in tests, as identities under test are told (TOKEN_ISSUER). */
+  issuer: "https://slipway.test",
   audience: "slipway-api",
 } as const;
 
@@ -61,13 +63,14 @@ export function accessTokenClaims(overrides: Overrides = {}): Record<string, unk
     iat: now,
     nbf: now,
     exp: now + 300,
+    client_id: "test-client",
     scope: "profile orders:read orders:write",
     ...overrides,
   });
 }
 
 export async function mintAccessToken(key: SigningKey, options: MintOptions = {}): Promise<string> {
-  const header = withoutUndefined({ alg: key.alg, kid: key.kid, typ: "JWT", ...options.header });
+  const header = withoutUndefined({ alg: key.alg, kid: key.kid, typ: "at+jwt", ...options.header });
   return new SignJWT(accessTokenClaims(options.claims))
     .setProtectedHeader(header as JWTHeaderParameters)
     .sign(key.privateKey);
@@ -75,7 +78,7 @@ export async function mintAccessToken(key: SigningKey, options: MintOptions = {}
 
 /** An unsecured JWT (`alg: none`, empty signature) naming `kid`, as an attacker would send it. */
 export function mintUnsignedToken(kid: string, options: MintOptions = {}): string {
-  return `${signingInput({ alg: "none", kid, ...options.header }, options.claims)}.`;
+  return `${signingInput({ alg: "none", kid, typ: "at+jwt", ...options.header }, options.claims)}.`;
 }
 
 /**
@@ -83,7 +86,10 @@ export function mintUnsignedToken(kid: string, options: MintOptions = {}): strin
  * attack against verifiers that let the token's `alg` pick how a published key is used.
  */
 export function mintPublicKeyHmacToken(key: SigningKey, options: MintOptions = {}): string {
-  const input = signingInput({ alg: "HS256", kid: key.kid, ...options.header }, options.claims);
+  const input = signingInput(
+    { alg: "HS256", kid: key.kid, typ: "at+jwt", ...options.header },
+    options.claims,
+  );
   const secret = JSON.stringify(key.publicJwk);
   return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
 }
