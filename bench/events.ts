@@ -12,8 +12,10 @@ import { join } from "node:path";
 import { startCatalog } from "../functions/catalog/app.js";
 import { CatalogConfig } from "../functions/catalog/config.js";
 import { CatalogService } from "../functions/gen/catalog/v1/catalog_pb.js";
+import { TEST_INTERNAL_SECRET } from "../functions/platform/auth/testing.js";
 import { loadConfig } from "../functions/platform/config.js";
 import { createServiceClient } from "../functions/platform/rpc/client.js";
+import { testCredentials } from "../functions/platform/testing/credentials.js";
 import { inProcessFetch } from "../functions/platform/testing/in-process-fetch.js";
 import { EventClock, type EventFigures, eventFigures } from "./event-clock.js";
 import type { BenchOptions, TransportName } from "./options.js";
@@ -107,7 +109,11 @@ async function measureTransport(
   options: BenchOptions & { signal: AbortSignal },
 ): Promise<TransportResult> {
   // An explicit environment: a developer's DATABASE_URL must not leak in.
-  const config = loadConfig(CatalogConfig, { DATA_DIR: dataDir, LOG_LEVEL: "SILENT" });
+  const config = loadConfig(CatalogConfig, {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "SILENT",
+    INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
+  });
   // When the outbox hands each event to the bus: right after its commit, before the RPC returns.
   const dispatched = new EventClock();
   const catalog = await startCatalog(config, {
@@ -131,6 +137,7 @@ async function measureTransport(
       baseUrl: "http://catalog.bench",
       timeoutMs: 30_000,
       fetch: inProcessFetch(catalog.app),
+      interceptors: [testCredentials("catalog")],
     });
     const { eventConcurrency: concurrency, eventRate: perSecond, signal } = options;
     const settled = async (run: ChangeRun) => {

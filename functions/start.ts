@@ -9,10 +9,10 @@ import { GatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/services.js";
 import { startIdentity } from "./identity/app.js";
 import { IdentityConfig } from "./identity/config.js";
-import { localSecret } from "./identity/local-secret.js";
 import { openBus } from "./platform/bus/open-bus.js";
 import { ConfigError, loadConfig } from "./platform/config.js";
 import { createLogger, type Logger } from "./platform/logger.js";
+import { localSecret } from "./platform/local-secret.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
 
 const LocalConfig = v.pipe(
@@ -52,10 +52,13 @@ function every(intervalMs: number, job: () => Promise<unknown>, logger: Logger) 
 
 async function main(): Promise<void> {
   // One schema for the whole process, so one error lists every bad variable of every service.
+  const dataDir = dataDirOf(process.env);
   const config = loadConfig(LocalConfig, {
     ...process.env,
     IDENTITY_KEY_SECRET:
-      process.env.IDENTITY_KEY_SECRET || (await localSecret(dataDirOf(process.env))),
+      process.env.IDENTITY_KEY_SECRET || (await localSecret(dataDir, "identity-key-secret")),
+    INTERNAL_TOKEN_SECRET:
+      process.env.INTERNAL_TOKEN_SECRET || (await localSecret(dataDir, "internal-token-secret")),
   });
   const gatewayConfig = {
     ...config,

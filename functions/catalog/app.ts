@@ -8,6 +8,7 @@ import {
   ListProductsRequestSchema,
   UpdateProductRequestSchema,
 } from "../gen/catalog/v1/catalog_pb.js";
+import { createCredentialCheck, methodPolicy } from "../platform/auth/internal-credential.js";
 import type { BusPublisher, DeliveryHandler } from "../platform/bus/port.js";
 import { createChangeRunner } from "../platform/events/changes.js";
 import { createEventConsumer, pruneInbox } from "../platform/events/consumer.js";
@@ -45,14 +46,25 @@ const rules = requestRules([
 ]);
 assertEveryMethodHasRules([CatalogService], rules);
 
+// Browsing is for anyone the gateway lets through; changing the catalog is for its admins.
+const policy = methodPolicy(CatalogService, {
+  createProduct: ["catalog:write"],
+  getProduct: [],
+  listProducts: [],
+  updateProduct: ["catalog:write"],
+  adjustStock: ["catalog:write"],
+});
+
 export interface CatalogDeps {
   db: CatalogDb;
   change: CatalogChange;
   logger: Logger;
+  /** INTERNAL_TOKEN_SECRET: verifies the credential every call must carry. */
+  internalSecret: string;
 }
 
 /** The catalog's HTTP app: Connect routes plus a liveness probe. */
-export function createCatalogApp({ db, change, logger }: CatalogDeps): Hono {
+export function createCatalogApp({ db, change, logger, internalSecret }: CatalogDeps): Hono {
   const app = new Hono();
   app.get("/health/live", (c) => c.json({ status: "ok" }));
   mountConnect(
@@ -65,7 +77,14 @@ export function createCatalogApp({ db, change, logger }: CatalogDeps): Hono {
         updateProduct: updateProduct(change),
         adjustStock: adjustStock(change),
       }),
-    { interceptors: [createErrorInterceptor(logger), createValidationInterceptor(rules)] },
+    {
+      interceptors: [
+        createErrorInterceptor(logger),
+        // Before validation: a caller without a credential learns nothing about the rules.
+        createCredentialCheck({ secret: internalSecret, service: SERVICE_NAME, policy }),
+        createValidationInterceptor(rules),
+      ],
+    },
   );
   return app;
 }
@@ -97,7 +116,12 @@ export async function startCatalog(
   const db = database.db;
   const dispatcher = createOutboxDispatcher({ db, outbox, publisher, logger });
   return {
-    app: createCatalogApp({ db, change: createChangeRunner({ db, outbox, dispatcher }), logger }),
+    app: createCatalogApp({
+      db,
+      change: createChangeRunner({ db, outbox, dispatcher }),
+      logger,
+      internalSecret: config.INTERNAL_TOKEN_SECRET,
+    }),
     db,
     consumer: createEventConsumer({
       name: LISTING_CONSUMER,

@@ -10,7 +10,9 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService, type Product } from "../gen/catalog/v1/catalog_pb.js";
+import { CREDENTIAL_HEADER } from "../platform/auth/internal-credential.js";
 import { listen, type RunningServer } from "../platform/node-server.js";
+import { testCredential, testCredentials } from "../platform/testing/credentials.js";
 
 import { startTestCatalog, uniqueSku } from "./testing.js";
 
@@ -39,18 +41,25 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+// Stock transports with the one slipway addition: the internal credential every call carries.
+const options = (baseUrl: string) => ({
+  baseUrl,
+  httpVersion: "1.1" as const,
+  interceptors: [testCredentials("catalog")],
+});
+
 const transports: [string, (baseUrl: string) => Transport][] = [
   [
     "Connect binary",
-    (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: true }),
+    (baseUrl) => createConnectTransport({ ...options(baseUrl), useBinaryFormat: true }),
   ],
   [
     "Connect JSON",
-    (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false }),
+    (baseUrl) => createConnectTransport({ ...options(baseUrl), useBinaryFormat: false }),
   ],
   [
     "gRPC-web binary",
-    (baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: true }),
+    (baseUrl) => createGrpcWebTransport({ ...options(baseUrl), useBinaryFormat: true }),
   ],
 ];
 
@@ -102,6 +111,14 @@ describe.each(transports)("connect-node client, %s", (_name, makeTransport) => {
     expect((await catalog.getProduct({ id })).product?.stock).toBe(1);
   });
 
+  it("is refused without an internal credential", async () => {
+    const bare = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" });
+    const error = await createClient(CatalogService, bare)
+      .getProduct({ id: UNKNOWN_ID })
+      .catch(ConnectError.from);
+    expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+  });
+
   it("reports NotFound for an unknown id", async () => {
     const error = await client().getProduct({ id: UNKNOWN_ID }).catch(ConnectError.from);
     expect(error).toBeInstanceOf(ConnectError);
@@ -133,7 +150,9 @@ interface CurlResult {
 }
 
 async function bufCurl(protocol: string, method: string, data: unknown): Promise<CurlResult> {
-  const args = ["buf", "curl", "--schema", "proto", "--protocol", protocol, "--data"];
+  const credential = `${CREDENTIAL_HEADER}: ${await testCredential("catalog")}`;
+  const args = ["buf", "curl", "--schema", "proto", "--protocol", protocol, "-H", credential];
+  args.push("--data");
   args.push(JSON.stringify(data), `${server.url}/slipway.catalog.v1.CatalogService/${method}`);
   try {
     const { stdout, stderr } = await execFileAsync("npx", args, {

@@ -17,7 +17,10 @@ import {
   type Product,
 } from "../gen/catalog/v1/catalog_pb.js";
 import { BadRequestSchema } from "../gen/rpc/v1/errors_pb.js";
+import { CREDENTIAL_HEADER } from "../platform/auth/internal-credential.js";
+import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
 import { apiGatewayEvent, lambdaContext } from "../platform/testing/api-gateway-event.js";
+import { testCredential } from "../platform/testing/credentials.js";
 import {
   createTestDatabase,
   databaseKinds,
@@ -65,6 +68,7 @@ function violatedFields(error: ConnectErrorJson): string[] {
 
 describe.each(databaseKinds)("catalog Lambda handler on %s", (kind) => {
   let invoke: Invoke;
+  let invokeWithoutCredential: Invoke;
   let dataDir: string;
   let database: TestDatabase | undefined;
   let created: Product;
@@ -75,10 +79,16 @@ describe.each(databaseKinds)("catalog Lambda handler on %s", (kind) => {
     vi.stubEnv("DATA_DIR", dataDir);
     vi.stubEnv("LOG_LEVEL", "SILENT");
     vi.stubEnv("DATABASE_URL", database?.url);
+    vi.stubEnv("INTERNAL_TOKEN_SECRET", TEST_INTERNAL_SECRET);
     // lambda.ts starts the catalog at import (a cold start); a fresh module graph per kind.
     vi.resetModules();
     const handler = (await import("./lambda.js")).handler as unknown as Handler;
-    invoke = (event) => handler(event, lambdaContext("slipway-catalog"));
+    invokeWithoutCredential = (event) => handler(event, lambdaContext("slipway-catalog"));
+    // Every call carries a fresh internal credential, as a calling service's client adds one.
+    invoke = async (event) => {
+      event.headers[CREDENTIAL_HEADER] = await testCredential("catalog");
+      return invokeWithoutCredential(event);
+    };
   });
 
   afterAll(async () => {
@@ -115,6 +125,19 @@ describe.each(databaseKinds)("catalog Lambda handler on %s", (kind) => {
     });
     expect(product?.id).toMatch(/^[0-9a-f-]{36}$/);
     created = product as Product;
+  });
+
+  it("refuses a call without an internal credential: 401 unauthenticated", async () => {
+    const result = await invokeWithoutCredential(
+      apiGatewayEvent({
+        method: "POST",
+        path: `${SERVICE_PATH}/GetProduct`,
+        headers: jsonHeaders,
+        text: JSON.stringify({ id: created.id }),
+      }),
+    );
+    expect(result.statusCode).toBe(401);
+    expect(errorJson(result).code).toBe("unauthenticated");
   });
 
   it("keeps the product in the configured database", async () => {

@@ -13,11 +13,13 @@ import type { Client } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import { afterAll, beforeAll } from "vitest";
 import { CatalogService } from "../gen/catalog/v1/catalog_pb.js";
+import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
 import { type EmbeddedBus, openEmbeddedBus } from "../platform/bus/embedded/embedded-bus.js";
 import { loadConfig } from "../platform/config.js";
 import { embeddedDataDir } from "../platform/db/config.js";
 import { createLogger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
+import { testCredentials } from "../platform/testing/credentials.js";
 import {
   createTestDatabase,
   type DatabaseKind,
@@ -58,6 +60,7 @@ export async function startTestCatalog(where: {
     DATA_DIR: where.DATA_DIR,
     LOG_LEVEL: "SILENT",
     BUS_MAX_RECEIVE_COUNT: "3",
+    INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
   });
   const bus = await openEmbeddedBus({
     url: config.DATABASE_URL,
@@ -98,6 +101,8 @@ export function useCatalog(kind: DatabaseKind): CatalogUnderTest {
       baseUrl: "http://catalog.test",
       timeoutMs: 10_000,
       fetch: inProcessFetch(catalog.app),
+      // As an admin service would call: every scope.
+      interceptors: [testCredentials("catalog")],
     });
   });
   afterAll(async () => {

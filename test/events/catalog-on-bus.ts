@@ -23,11 +23,13 @@ import { inbox, outbox, type ProductRow } from "../../functions/catalog/db/schem
 import type { CatalogDb } from "../../functions/catalog/product.js";
 import { CatalogService, type Product } from "../../functions/gen/catalog/v1/catalog_pb.js";
 import { ProductCreatedSchema } from "../../functions/gen/catalog/v1/events_pb.js";
+import { TEST_INTERNAL_SECRET } from "../../functions/platform/auth/testing.js";
 import type { BusPublisher, DeliveryHandler } from "../../functions/platform/bus/port.js";
 import { loadConfig } from "../../functions/platform/config.js";
 import { createEventConsumer, on } from "../../functions/platform/events/consumer.js";
 import { createLogger } from "../../functions/platform/logger.js";
 import { createServiceClient } from "../../functions/platform/rpc/client.js";
+import { testCredentials } from "../../functions/platform/testing/credentials.js";
 import { inProcessFetch } from "../../functions/platform/testing/in-process-fetch.js";
 import { type OpenTransport, QUEUE } from "./transports.js";
 
@@ -50,7 +52,11 @@ export interface CatalogOnBus {
 
 export function catalogConfig(dataDir: string): CatalogConfig {
   // An explicit environment: the developer's DATABASE_URL must not leak in.
-  return loadConfig(CatalogConfig, { DATA_DIR: dataDir, LOG_LEVEL: "SILENT" });
+  return loadConfig(CatalogConfig, {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "SILENT",
+    INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
+  });
 }
 
 export function catalogClient(catalog: RunningCatalog): Client<typeof CatalogService> {
@@ -58,6 +64,7 @@ export function catalogClient(catalog: RunningCatalog): Client<typeof CatalogSer
     baseUrl: "http://catalog.test",
     timeoutMs: 20_000,
     fetch: inProcessFetch(catalog.app),
+    interceptors: [testCredentials("catalog")],
   });
 }
 

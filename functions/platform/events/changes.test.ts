@@ -3,15 +3,21 @@ import { startCatalog } from "../../catalog/app.js";
 import { CatalogConfig } from "../../catalog/config.js";
 import { outbox } from "../../catalog/db/schema.js";
 import { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
+import { TEST_INTERNAL_SECRET } from "../auth/testing.js";
 import { loadConfig } from "../config.js";
 import { createServiceClient } from "../rpc/client.js";
+import { testCredentials } from "../testing/credentials.js";
 import { inProcessFetch } from "../testing/in-process-fetch.js";
 
 describe("a change whose broker hangs", () => {
   it("commits and answers within moments, leaving the event to the sweeper", async () => {
     const hanging = { publish: () => new Promise<void>(() => {}), close: async () => {} };
     const catalog = await startCatalog(
-      loadConfig(CatalogConfig, { DATA_DIR: "memory://", LOG_LEVEL: "SILENT" }),
+      loadConfig(CatalogConfig, {
+        DATA_DIR: "memory://",
+        LOG_LEVEL: "SILENT",
+        INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
+      }),
       { publisher: hanging },
     );
     try {
@@ -19,6 +25,7 @@ describe("a change whose broker hangs", () => {
         baseUrl: "http://catalog.test",
         timeoutMs: 10_000,
         fetch: inProcessFetch(catalog.app),
+        interceptors: [testCredentials("catalog")],
       });
       const started = Date.now();
       const { product } = await client.createProduct({
