@@ -40,7 +40,7 @@ async function load(
   phase: string,
 ): Promise<LoadResult> {
   const result = await runLoad({
-    ...scenario.request,
+    ...(await scenario.request()),
     connections: options.connections,
     durationSeconds,
   });

@@ -1,49 +1,91 @@
-// The two measured requests. Each reads the same product, created once per run, and each is
-// checked once for a correct answer before it is put under load.
+// The two measured requests. Each reads the same product, created once per run (by the seeded
+// admin client), and each is checked once for a correct answer before it is put under load.
 //
 //   const scenarios = await prepareScenarios(system); // [gateway, connect]
 
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   GetProductRequestSchema,
   GetProductResponseSchema,
 } from "../functions/gen/catalog/v1/catalog_pb.js";
+import {
+  CREDENTIAL_HEADER,
+  mintCredential,
+  serviceCaller,
+} from "../functions/platform/auth/internal-credential.js";
 import type { LoadOptions } from "./load.js";
 import type { RunningSystem } from "./system.js";
 
 export interface Scenario {
   name: "gateway" | "connect";
   description: string;
-  request: Pick<LoadOptions, "url" | "method" | "headers" | "body">;
+  /** Called before each load run: credentials in it live a minute at most. */
+  request: () => Promise<Pick<LoadOptions, "url" | "method" | "headers" | "body">>;
 }
 
 export async function prepareScenarios(system: RunningSystem): Promise<Scenario[]> {
-  const id = await createProduct(system.gatewayUrl);
+  const id = await createProduct(system.gatewayUrl, await adminToken(system));
   const gateway: Scenario = {
     name: "gateway",
     description: "REST GET /v1/products/:id at the gateway (JSON → Connect → catalog → DB)",
-    request: { url: `${system.gatewayUrl}/v1/products/${encodeURIComponent(id)}`, method: "GET" },
+    request: async () => ({
+      url: `${system.gatewayUrl}/v1/products/${encodeURIComponent(id)}`,
+      method: "GET",
+    }),
   };
   const connect: Scenario = {
     name: "connect",
-    description: "Connect GetProduct straight to catalog (binary proto → DB)",
-    request: {
+    description:
+      "Connect GetProduct straight to catalog (binary proto → DB), as the gateway calls it",
+    request: async () => ({
       url: `${system.catalogUrl}/slipway.catalog.v1.CatalogService/GetProduct`,
       method: "POST",
-      headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
+      headers: {
+        "content-type": "application/proto",
+        "connect-protocol-version": "1",
+        // The one credential is reused for the whole run, so its signing is not measured; the
+        // gateway signs one per call, which its figures include.
+        [CREDENTIAL_HEADER]: await mintCredential({
+          secret: system.internalSecret,
+          from: "bench",
+          to: "catalog",
+          caller: serviceCaller("bench"),
+        }),
+      },
       body: Buffer.from(toBinary(GetProductRequestSchema, create(GetProductRequestSchema, { id }))),
-    },
+    }),
   };
   await verifyGateway(gateway, id);
   await verifyConnect(connect, id);
   return [gateway, connect];
 }
 
-async function createProduct(gatewayUrl: string): Promise<string> {
+/** An access token of the admin client `npm start` seeds, whose secret it keeps in DATA_DIR. */
+async function adminToken(system: RunningSystem): Promise<string> {
+  const secret = (await readFile(join(system.dataDir, "admin-client-secret"), "utf8")).trim();
+  const response = await fetch(`${system.gatewayUrl}/oauth2/token`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from(`slipway-admin:${secret}`).toString("base64")}`,
+    },
+    body: new URLSearchParams({ grant_type: "client_credentials", scope: "catalog:write" }),
+  });
+  const text = await response.text();
+  const token = (parseJson(text) as { access_token?: unknown } | undefined)?.access_token;
+  if (response.status !== 200 || typeof token !== "string") {
+    throw new Error(`POST /oauth2/token answered ${response.status}: ${text}`);
+  }
+  return token;
+}
+
+async function createProduct(gatewayUrl: string, token: string): Promise<string> {
   const sku = `BENCH-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const response = await fetch(`${gatewayUrl}/v1/products`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({
       sku,
       name: "Bench product",
@@ -62,7 +104,7 @@ async function createProduct(gatewayUrl: string): Promise<string> {
 }
 
 async function verifyGateway(scenario: Scenario, id: string): Promise<void> {
-  const response = await send(scenario);
+  const response = await send(await scenario.request());
   const text = await response.text();
   const body = parseJson(text) as { id?: unknown } | undefined;
   if (response.status !== 200 || body?.id !== id) {
@@ -73,7 +115,7 @@ async function verifyGateway(scenario: Scenario, id: string): Promise<void> {
 }
 
 async function verifyConnect(scenario: Scenario, id: string): Promise<void> {
-  const response = await send(scenario);
+  const response = await send(await scenario.request());
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (response.status !== 200) {
     const text = new TextDecoder().decode(bytes);
@@ -85,7 +127,7 @@ async function verifyConnect(scenario: Scenario, id: string): Promise<void> {
   }
 }
 
-function send({ request }: Scenario): Promise<Response> {
+function send(request: Awaited<ReturnType<Scenario["request"]>>): Promise<Response> {
   return fetch(request.url, {
     method: request.method,
     ...(request.headers === undefined ? {} : { headers: request.headers }),

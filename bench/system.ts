@@ -6,6 +6,7 @@
 //   try { await fetch(`${system.gatewayUrl}/v1/products`); } finally { await system.stop(); }
 
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
@@ -24,6 +25,10 @@ const handledSignals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 export interface RunningSystem {
   gatewayUrl: string;
   catalogUrl: string;
+  /** The system's INTERNAL_TOKEN_SECRET, for calling catalog directly as a service would. */
+  internalSecret: string;
+  /** Where the system keeps its data, the seeded local credentials among it. */
+  dataDir: string;
   // Why the child is gone, or undefined while it runs.
   exitReason(): string | undefined;
   stop(): Promise<void>;
@@ -41,6 +46,7 @@ export async function startSystem(): Promise<RunningSystem> {
     DATA_DIR: dataDir,
     LOG_LEVEL: "WARN",
     HOST: "127.0.0.1",
+    INTERNAL_TOKEN_SECRET: randomBytes(32).toString("base64url"),
   };
   // Always embedded PGlite, so figures compare across machines and runs; and the gateway must
   // call this run's catalog, not one a developer's shell points at.
@@ -116,6 +122,8 @@ export async function startSystem(): Promise<RunningSystem> {
   const system: RunningSystem = {
     gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
     catalogUrl: `http://127.0.0.1:${catalogPort}`,
+    internalSecret: env.INTERNAL_TOKEN_SECRET as string,
+    dataDir,
     exitReason: () => exitReason,
     stop,
   };

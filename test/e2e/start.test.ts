@@ -14,6 +14,7 @@ import {
 import { queueNames } from "../../functions/platform/events/topology.js";
 import { createTestDatabase, databaseKinds } from "../../functions/platform/testing/databases.js";
 import { startTcpProxy, type TcpProxy } from "../../functions/platform/testing/tcp-proxy.js";
+import { adminToken } from "./oauth-client.js";
 import { freePort, killAllSystems, spawnSystem } from "./system.js";
 
 const UNKNOWN_ID = "01890a5d-ac96-774b-bcce-b302099a8057";
@@ -46,10 +47,28 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+const adminTokens = new Map<string, Promise<string>>();
+
+/** The seeded admin client's token for this test's system (its data dir), fetched once. */
+function admin(): Promise<string> {
+  const key = `${gateway} ${dataDir}`;
+  let token = adminTokens.get(key);
+  if (!token) {
+    token = adminToken(gateway, dataDir);
+    adminTokens.set(key, token);
+    token.catch(() => adminTokens.delete(key));
+  }
+  return token;
+}
+
+/** Calls the gateway; changes go as the seeded admin client. */
 async function call(method: string, path: string, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET") headers.authorization = `Bearer ${await admin()}`;
   const response = await fetch(`${gateway}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, json: await response.json() };
