@@ -17,6 +17,8 @@ import type { IdentityConfig } from "./config.js";
 import { type IdentityDb, openIdentityDatabase } from "./db/open.js";
 import { getUser, getUserRules } from "./features/get-user/get-user.js";
 import { registerUser, registerUserRules } from "./features/register-user/register-user.js";
+import type { OAuthConfig } from "./oauth/deps.js";
+import { mountOAuth } from "./oauth/routes.js";
 import { ensureActiveKey, publicJwks, signingKey } from "./signing-keys/signing-keys.js";
 
 export const SERVICE_NAME = "identity";
@@ -33,16 +35,18 @@ const JWKS_MAX_AGE_SECONDS = 300;
 export interface IdentityDeps {
   db: IdentityDb;
   logger: Logger;
+  config: OAuthConfig;
 }
 
-/** The identity service's HTTP app: Connect routes, the JWKS and a liveness probe. */
-export function createIdentityApp({ db, logger }: IdentityDeps): Hono {
+/** The identity service's HTTP app: Connect routes, the JWKS, OAuth and a liveness probe. */
+export function createIdentityApp({ db, logger, config }: IdentityDeps): Hono {
   const app = new Hono();
   app.get("/health/live", (c) => c.json({ status: "ok" }));
   app.get("/.well-known/jwks.json", async (c) => {
     c.header("cache-control", `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
     return c.json(await publicJwks(db));
   });
+  mountOAuth(app, { db, logger, config });
   mountConnect(
     app,
     (router) =>
@@ -77,5 +81,5 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
     await database.close();
     throw error;
   }
-  return { app: createIdentityApp({ db, logger }), db, close: database.close };
+  return { app: createIdentityApp({ db, logger, config }), db, close: database.close };
 }
