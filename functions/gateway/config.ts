@@ -1,11 +1,27 @@
 // The gateway's configuration, read from the environment once per process.
 import * as v from "valibot";
+import { internalCredentialConfig } from "../platform/auth/internal-credential.js";
 import { httpUrl, logLevel, port, positiveInteger } from "../platform/config.js";
 
 export const GatewayConfig = v.object({
+  ...internalCredentialConfig,
   PORT_GATEWAY: port(3000),
   /** Where the catalog service's Connect API answers. */
   CATALOG_URL: v.optional(httpUrl, "http://127.0.0.1:3002"),
+  /** Where the identity service answers: Connect, OAuth endpoints and its key set. */
+  IDENTITY_URL: v.optional(httpUrl, "http://127.0.0.1:3001"),
+  /**
+   * This gateway's public base URL: the `iss` access tokens must carry (identity is told the
+   * same), and the base of the OAuth URLs in /openapi.json. Compared as a string, exactly.
+   */
+  TOKEN_ISSUER: v.optional(
+    v.pipe(
+      httpUrl,
+      v.check((url) => !url.endsWith("/"), "must not end with /"),
+      v.check((url) => !/[?#]/.test(url), "must not have a query or fragment"),
+    ),
+    "http://127.0.0.1:3000",
+  ),
   /** Deadline of each call to a service, in milliseconds; services accept at most 60 s. */
   RPC_TIMEOUT_MS: v.pipe(positiveInteger(5000), v.maxValue(60_000, "must be at most 60000")),
   /** Largest request body accepted, in bytes; larger ones get 413. */

@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { uniqueSku } from "../catalog/testing.js";
 import type { Problem } from "./problem.js";
-import { gatewayWith, json, productBody, useGateway } from "./testing.js";
+import { adminToken, authorized, gatewayWith, json, productBody, useGateway } from "./testing.js";
 
 // HTTP edges beyond field validation: methods, media types, odd JSON, misbehaving services.
 describe("gateway HTTP edges", () => {
@@ -43,7 +43,7 @@ describe("gateway HTTP edges", () => {
     ["a quoted charset other than UTF-8", { "content-type": 'application/json; charset="utf-16"' }],
     ["a compressed body", { "content-type": "application/json", "content-encoding": "gzip" }],
   ])("refuses %s with 415", async (_name, headers) => {
-    const response = await gateway.request("/v1/products", {
+    const response = await gateway.asAdmin("/v1/products", {
       method: "POST",
       headers,
       body: JSON.stringify(productBody(uniqueSku("CHARSET"))),
@@ -53,7 +53,7 @@ describe("gateway HTTP edges", () => {
   });
 
   it("accepts an explicit UTF-8 charset", async () => {
-    const response = await gateway.request("/v1/products", {
+    const response = await gateway.asAdmin("/v1/products", {
       method: "POST",
       headers: { "content-type": "application/json; charset=UTF-8" },
       body: JSON.stringify(productBody(uniqueSku("UTF8"))),
@@ -62,7 +62,7 @@ describe("gateway HTTP edges", () => {
   });
 
   it("points at a member whose name is a lone surrogate without failing", async () => {
-    const response = await gateway.request("/v1/products", {
+    const response = await gateway.asAdmin("/v1/products", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: '{"\\ud800":1}',
@@ -82,7 +82,7 @@ describe("gateway HTTP edges", () => {
     });
     const response = await refusing.request(
       "/v1/products",
-      json("POST", productBody(uniqueSku("X"))),
+      authorized(json("POST", productBody(uniqueSku("X"))), await adminToken()),
     );
     expect(response.status).toBe(500);
     const problem = await problemOf(response);

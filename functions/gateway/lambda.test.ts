@@ -1,24 +1,35 @@
 // The gateway's Lambda entry, driven with API Gateway v2 events against a real catalog
-// listening on a local port (the default Node transport, as in the cloud).
+// listening on a local port (the default Node transport, as in the cloud), and a stand-in for
+// identity's key set on another, fetched over HTTP as in the cloud.
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestCatalog, uniqueSku } from "../catalog/testing.js";
+import { keySetOf, TEST_INTERNAL_SECRET, TEST_TOKEN_CONTEXT } from "../platform/auth/testing.js";
 import { listen, type RunningServer } from "../platform/node-server.js";
 import {
   apiGatewayEvent,
   type EventInput,
   lambdaContext,
 } from "../platform/testing/api-gateway-event.js";
-import { productBody } from "./testing.js";
+import { adminToken, productBody, testSigningKey } from "./testing.js";
 
 type Handler = (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyResult>;
 
 describe("gateway Lambda handler", () => {
   let server: RunningServer | undefined;
+  let keyServer: RunningServer | undefined;
   let closeCatalog: (() => Promise<void>) | undefined;
   let drainEvents: () => Promise<void>;
   let handler: Handler;
-  const savedEnv = { CATALOG_URL: process.env.CATALOG_URL, LOG_LEVEL: process.env.LOG_LEVEL };
+  let keyFetches = 0;
+  const ENV = [
+    "CATALOG_URL",
+    "IDENTITY_URL",
+    "TOKEN_ISSUER",
+    "INTERNAL_TOKEN_SECRET",
+    "LOG_LEVEL",
+  ] as const;
+  const savedEnv = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
 
   beforeAll(async () => {
     const catalog = await startTestCatalog({
@@ -28,8 +39,22 @@ describe("gateway Lambda handler", () => {
     closeCatalog = catalog.stop;
     drainEvents = catalog.drain;
     server = await listen(catalog.app.fetch, { port: 0 });
+    const keys = keySetOf(await testSigningKey());
+    keyServer = await listen(
+      (request) => {
+        if (new URL(request.url).pathname !== "/.well-known/jwks.json") {
+          return new Response(null, { status: 404 });
+        }
+        keyFetches += 1;
+        return Response.json(keys, { headers: { "cache-control": "public, max-age=300" } });
+      },
+      { port: 0 },
+    );
     // lambda.ts reads its configuration when it is first imported, as on a cold start.
     process.env.CATALOG_URL = server.url;
+    process.env.IDENTITY_URL = keyServer.url;
+    process.env.TOKEN_ISSUER = TEST_TOKEN_CONTEXT.issuer;
+    process.env.INTERNAL_TOKEN_SECRET = TEST_INTERNAL_SECRET;
     process.env.LOG_LEVEL = "SILENT";
     handler = (await import("./lambda.js")).handler as unknown as Handler;
   });
@@ -40,17 +65,28 @@ describe("gateway Lambda handler", () => {
       else process.env[name] = value;
     }
     await server?.close();
+    await keyServer?.close();
     await closeCatalog?.();
   });
 
   async function invoke(input: EventInput) {
     const result = await handler(apiGatewayEvent(input), lambdaContext("slipway-gateway"));
+    return answerOf(result);
+  }
+
+  /** `input` sent with a catalog admin's token. */
+  async function invokeAsAdmin(input: EventInput) {
+    const headers = { ...input.headers, authorization: `Bearer ${await adminToken()}` };
+    return invoke({ ...input, headers });
+  }
+
+  function answerOf(result: APIGatewayProxyResult) {
     const header = (name: string) => result.headers?.[name] as string | undefined;
     return { result, header, body: () => JSON.parse(result.body) as Record<string, unknown> };
   }
 
   async function create(sku = uniqueSku("LAMBDA")) {
-    const { result, header, body } = await invoke({
+    const { result, header, body } = await invokeAsAdmin({
       method: "POST",
       path: "/v1/products",
       json: productBody(sku),
@@ -99,7 +135,7 @@ describe("gateway Lambda handler", () => {
   });
 
   it("answers a validation failure as a 400 problem", async () => {
-    const { result, header, body } = await invoke({
+    const { result, header, body } = await invokeAsAdmin({
       method: "POST",
       path: "/v1/products",
       json: productBody(uniqueSku("LAMBDA"), { price: { amountMinor: 1, currency: "euro" } }),
@@ -118,7 +154,7 @@ describe("gateway Lambda handler", () => {
   it("answers a rule the catalog enforces, over the network, as a 409 problem", async () => {
     const sku = uniqueSku("LAMBDA");
     await create(sku);
-    const { result, header, body } = await invoke({
+    const { result, header, body } = await invokeAsAdmin({
       method: "POST",
       path: "/v1/products",
       json: productBody(sku),
@@ -130,7 +166,7 @@ describe("gateway Lambda handler", () => {
 
   it("reads a base64-encoded JSON body", async () => {
     const sku = uniqueSku("LAMBDA");
-    const { result, body } = await invoke({
+    const { result, body } = await invokeAsAdmin({
       method: "POST",
       path: "/v1/products",
       headers: { "content-type": "application/json" },
@@ -141,8 +177,38 @@ describe("gateway Lambda handler", () => {
     expect(body()).toMatchObject({ sku });
   });
 
+  it("refuses a write without a token: 401 with the Bearer challenge", async () => {
+    const { result, header, body } = await invoke({
+      method: "POST",
+      path: "/v1/products",
+      json: productBody(uniqueSku("LAMBDA")),
+    });
+    expect(result.statusCode).toBe(401);
+    expect(header("www-authenticate")).toBe('Bearer realm="slipway"');
+    expect(body()).toMatchObject({ type: "urn:slipway:problem:unauthenticated", status: 401 });
+  });
+
+  it("fetches identity's keys once per cold start, not per request", async () => {
+    await create();
+    const fetched = keyFetches;
+    await create();
+    await create();
+    expect(fetched).toBeGreaterThan(0);
+    expect(keyFetches).toBe(fetched);
+  });
+
+  it("relays identity's key set over HTTP", async () => {
+    const { result, header, body } = await invoke({
+      method: "GET",
+      path: "/.well-known/jwks.json",
+    });
+    expect(result.statusCode).toBe(200);
+    expect(header("cache-control")).toBe("public, max-age=300");
+    expect(body()).toEqual(keySetOf(await testSigningKey()));
+  });
+
   it("answers a text/plain body with 415", async () => {
-    const { result, header } = await invoke({
+    const { result, header } = await invokeAsAdmin({
       method: "POST",
       path: "/v1/products",
       headers: { "content-type": "text/plain" },

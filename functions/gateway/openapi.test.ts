@@ -1,10 +1,12 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { beforeAll, describe, expect, it } from "vitest";
-import { gatewayWith } from "./testing.js";
+import { OAUTH_PATHS } from "./openapi.js";
+import { gatewayWith, testGatewayConfig } from "./testing.js";
 
 interface Operation {
   operationId?: string;
-  responses?: Record<string, { content?: Record<string, unknown> }>;
+  security?: Record<string, string[]>[];
+  responses?: Record<string, { content?: Record<string, unknown>; headers?: object }>;
 }
 
 interface RequestBodyDoc {
@@ -17,13 +19,32 @@ interface ParameterDoc {
   schema?: Record<string, unknown>;
 }
 
+interface OAuthFlow {
+  authorizationUrl?: string;
+  tokenUrl: string;
+  scopes: Record<string, string>;
+  "x-usePkce"?: string;
+}
+
 interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
 }
 
-const NOT_DOCUMENTED = [/^\/openapi\.json$/, /^\/docs$/, /^\/health\//];
+interface SecuritySchemes {
+  components: {
+    securitySchemes: Record<string, { type: string; flows: Record<string, OAuthFlow | undefined> }>;
+  };
+}
+
+const NOT_DOCUMENTED = [
+  /^\/openapi\.json$/,
+  /^\/docs$/,
+  /^\/health\//,
+  // Identity's OAuth endpoints, relayed: described by the security scheme, not as operations.
+  ...OAUTH_PATHS.map((path) => new RegExp(`^${path.replace(/\./g, "\\.")}$`)),
+];
 
 // The document describes routes only; no request reaches a service.
 const app = gatewayWith(() => Promise.reject(new Error("no catalog in this test")));
@@ -66,6 +87,8 @@ describe("OpenAPI document", () => {
         "GET /v1/products/{id}",
         "PATCH /v1/products/{id}",
         "POST /v1/products/{id}/stock",
+        "POST /v1/users",
+        "GET /v1/me",
       ]),
     );
     const documented = operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`);
@@ -99,7 +122,7 @@ describe("OpenAPI document", () => {
 
   it("documents JSON request bodies that refuse unknown fields", () => {
     const withBody = operations().filter(({ method }) => method === "post" || method === "patch");
-    expect(withBody).toHaveLength(3);
+    expect(withBody).toHaveLength(4);
     for (const { path, method, operation } of withBody) {
       const body = (operation as { requestBody?: RequestBodyDoc }).requestBody;
       const schema = body?.content?.["application/json"]?.schema;
@@ -114,6 +137,52 @@ describe("OpenAPI document", () => {
     const list = document.paths["/v1/products"]?.get as { parameters?: ParameterDoc[] };
     const limit = list.parameters?.find((parameter) => parameter.name === "limit");
     expect(limit?.schema).toEqual({ type: "integer", minimum: 1, maximum: 100 });
+  });
+
+  it("describes OAuth 2.0: authorization code with PKCE and client credentials, at the issuer", () => {
+    const { securitySchemes } = (document as unknown as SecuritySchemes).components;
+    const issuer = testGatewayConfig.TOKEN_ISSUER;
+    expect(securitySchemes.oauth2?.type).toBe("oauth2");
+    const flows = securitySchemes.oauth2?.flows ?? {};
+    expect(flows.authorizationCode).toMatchObject({
+      authorizationUrl: `${issuer}/oauth2/authorize`,
+      tokenUrl: `${issuer}/oauth2/token`,
+      "x-usePkce": "SHA-256",
+    });
+    expect(flows.clientCredentials?.tokenUrl).toBe(`${issuer}/oauth2/token`);
+    for (const flow of Object.values(flows)) {
+      expect(Object.keys(flow?.scopes ?? {}).sort()).toEqual(
+        ["catalog:write", "orders:read", "orders:write", "profile"].sort(),
+      );
+    }
+  });
+
+  it("says which operations are public and which scopes the others need", () => {
+    const security = Object.fromEntries(
+      operations().map(({ operation }) => [operation.operationId, operation.security]),
+    );
+    const admin = [{ oauth2: ["catalog:write"] }];
+    expect(security).toEqual({
+      listProducts: [],
+      getProduct: [],
+      createProduct: admin,
+      updateProduct: admin,
+      adjustStock: admin,
+      registerUser: [],
+      getMe: [{ oauth2: ["profile"] }],
+    });
+  });
+
+  it("documents 401 and 403 with their challenge on every operation that needs a token", () => {
+    const secured = operations().filter(({ operation }) => operation.security?.length);
+    expect(secured.length).toBeGreaterThan(0);
+    for (const { path, method, operation } of secured) {
+      for (const status of ["401", "403"]) {
+        const response = operation.responses?.[status];
+        expect(response?.content?.["application/problem+json"], `${method} ${path}`).toBeDefined();
+        expect(response?.headers, `${method} ${path}`).toHaveProperty("WWW-Authenticate");
+      }
+    }
   });
 
   it("serves an interactive reference at /docs", async () => {

@@ -22,6 +22,7 @@ export const problemKinds = {
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   "too-many-requests": { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
+  "bad-gateway": { status: 502, title: "A service answered badly" },
   "service-unavailable": { status: 503, title: "Service unavailable" },
   "upstream-timeout": { status: 504, title: "A service did not answer in time" },
 } as const satisfies Record<string, { status: number; title: string }>;

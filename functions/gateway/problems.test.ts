@@ -4,11 +4,14 @@ import { listen } from "../platform/node-server.js";
 import { type Problem, type ProblemKind, problemKinds } from "./problem.js";
 import { startGateway } from "./services.js";
 import {
+  adminToken,
+  authorized,
   gatewayWith,
   json,
   productBody,
   TEST_BODY_LIMIT_BYTES,
   testGatewayConfig,
+  testJwks,
   useGateway,
 } from "./testing.js";
 
@@ -153,12 +156,12 @@ describe("problems", () => {
   /** A product with stock 5, and one whose SKU the duplicate cases reuse. */
   async function existingProduct(): Promise<string> {
     if (productId) return productId;
-    const response = await gateway.request(
+    const response = await gateway.asAdmin(
       "/v1/products",
       json("POST", productBody(uniqueSku("EXISTING"), { stock: 5 })),
     );
     productId = ((await response.json()) as { id: string }).id;
-    const duplicate = await gateway.request(
+    const duplicate = await gateway.asAdmin(
       "/v1/products",
       json("POST", productBody(duplicateSku)),
     );
@@ -167,7 +170,7 @@ describe("problems", () => {
   }
 
   async function send(method: string, path: string, init: RequestInit) {
-    const response = await gateway.request(path, { method, ...init });
+    const response = await gateway.asAdmin(path, { method, ...init });
     return { response, problem: (await response.json()) as Problem };
   }
 
@@ -266,7 +269,7 @@ describe("problems when a service fails", () => {
   async function createThrough(gateway: ReturnType<typeof startGateway>) {
     const response = await gateway.request(
       "/v1/products",
-      json("POST", productBody(uniqueSku("DOWN"))),
+      authorized(json("POST", productBody(uniqueSku("DOWN"))), await adminToken()),
     );
     const problem = (await response.json()) as Problem;
     expect(response.headers.get("content-type")).toBe("application/problem+json");
@@ -281,7 +284,10 @@ describe("problems when a service fails", () => {
     // A port that was free a moment ago: nothing listens on it any more.
     const server = await listen(() => new Response(), { port: 0 });
     await server.close();
-    const gateway = startGateway({ ...testGatewayConfig, CATALOG_URL: server.url });
+    const gateway = startGateway(
+      { ...testGatewayConfig, CATALOG_URL: server.url },
+      { jwks: testJwks },
+    );
     const problem = await createThrough(gateway);
     expect(problem).toMatchObject({ type: "urn:slipway:problem:service-unavailable", status: 503 });
     expect(problem.detail).not.toContain(String(server.port));

@@ -1,16 +1,88 @@
-// Builds the gateway from its configuration: clients of the services it fronts.
+/**
+ * Builds the gateway from its configuration: clients of the services it fronts, each call
+ * signed with an internal credential, and the verifier of callers' access tokens. Built once
+ * per process (per cold start on Lambda), so the key set stays cached between requests.
+ *
+ * @example
+ * const app = startGateway(loadConfig(GatewayConfig));
+ * // tests: services in process, and keys of their own
+ * startGateway(config, { upstreams: { catalog: inProcessFetch(catalogApp) }, jwks: createLocalJWKSet(keys) });
+ */
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
 import { CatalogService } from "../gen/catalog/v1/catalog_pb.js";
+import { IdentityService } from "../gen/identity/v1/identity_pb.js";
+import { ACCESS_TOKEN_AUDIENCE, createAccessTokenVerifier } from "../platform/auth/access-token.js";
+import { createCredentialInterceptor } from "../platform/auth/internal-credential.js";
 import { createLogger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
 import { createGatewayApp, SERVICE_NAME } from "./app.js";
+import { createAuth } from "./auth.js";
 import type { GatewayConfig } from "./config.js";
 
-export function startGateway(config: GatewayConfig, options: { fetch?: typeof fetch } = {}) {
+/**
+ * After a key-set fetch, how long a token naming an unknown `kid` is refused without fetching
+ * again: a key rotated in is picked up within this time, and made-up kids cannot make the
+ * gateway fetch more often than this.
+ */
+export const JWKS_COOLDOWN_MS = 5_000;
+
+export type Upstream = "catalog" | "identity";
+
+export interface GatewayOptions {
+  /** How every call to a service is made (a request signer, say); Node's fetch by default. */
+  fetch?: typeof globalThis.fetch;
+  /** A fetch for one service, over `fetch`: in tests, each service's app in process. */
+  upstreams?: Partial<Record<Upstream, typeof globalThis.fetch>>;
+  /** The keys access tokens are checked with; by default identity's key set, cached. */
+  jwks?: JWTVerifyGetKey;
+}
+
+export function startGateway(config: GatewayConfig, options: GatewayOptions = {}) {
   const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
-  const catalog = createServiceClient(CatalogService, {
-    baseUrl: config.CATALOG_URL,
-    timeoutMs: config.RPC_TIMEOUT_MS,
-    fetch: options.fetch,
+  const fetchFor = (upstream: Upstream) => options.upstreams?.[upstream] ?? options.fetch;
+  const clientOf = <S extends typeof CatalogService | typeof IdentityService>(
+    service: S,
+    to: Upstream,
+    baseUrl: string,
+  ) =>
+    createServiceClient(service, {
+      baseUrl,
+      timeoutMs: config.RPC_TIMEOUT_MS,
+      fetch: fetchFor(to),
+      interceptors: [
+        createCredentialInterceptor({
+          secret: config.INTERNAL_TOKEN_SECRET,
+          from: SERVICE_NAME,
+          to,
+        }),
+      ],
+    });
+
+  const identityFetch = fetchFor("identity");
+  const jwks =
+    options.jwks ??
+    createRemoteJWKSet(new URL("/.well-known/jwks.json", config.IDENTITY_URL), {
+      cooldownDuration: JWKS_COOLDOWN_MS,
+      timeoutDuration: config.RPC_TIMEOUT_MS,
+      ...(identityFetch ? { [customFetch]: identityFetch } : {}),
+    });
+  const verifier = createAccessTokenVerifier({
+    issuer: config.TOKEN_ISSUER,
+    audience: ACCESS_TOKEN_AUDIENCE,
+    jwks,
   });
-  return createGatewayApp({ catalog, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES });
+
+  return createGatewayApp({
+    catalog: clientOf(CatalogService, "catalog", config.CATALOG_URL),
+    identity: clientOf(IdentityService, "identity", config.IDENTITY_URL),
+    identityHttp: {
+      baseUrl: config.IDENTITY_URL,
+      fetch: identityFetch ?? globalThis.fetch,
+      timeoutMs: config.RPC_TIMEOUT_MS,
+    },
+    requireScopes: createAuth({ verifier, logger }),
+    logger,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    tokenIssuer: config.TOKEN_ISSUER,
+  });
 }

@@ -1,17 +1,37 @@
 /**
  * Test harness for the gateway: the real gateway app in front of a real catalog (see
- * `useCatalog`), wired in process through the catalog's own HTTP app, so a request crosses
- * REST validation, the Connect client, the catalog's interceptors and its database.
+ * `useCatalog`) and, when asked, a real identity, wired in process through their own HTTP apps,
+ * so a request crosses REST validation, the token check, the Connect client with its internal
+ * credential, the service's interceptors and its database.
+ *
+ * Gateways built here trust one test signing key: `testToken(scope)` mints a token it accepts,
+ * `adminToken()` one with `catalog:write`, and `authorized(init, token)` sends it.
  *
  * @example
  * describe("products", () => {
  *   const gateway = useGateway("pglite");
  *   it("lists", async () => { expect((await gateway.request("/v1/products")).status).toBe(200); });
+ *   it("creates", async () => {
+ *     const response = await gateway.asAdmin("/v1/products", json("POST", productBody("A-1")));
+ *     expect(response.status).toBe(201);
+ *   });
  * });
  */
+
 import type { Hono } from "hono";
+import { createLocalJWKSet, type JWTVerifyGetKey } from "jose";
 import { beforeAll } from "vitest";
 import { type CatalogUnderTest, useCatalog } from "../catalog/testing.js";
+import { type IdentityUnderTest, useIdentity } from "../identity/testing.js";
+import {
+  createSigningKey,
+  keySetOf,
+  type MintOptions,
+  mintAccessToken,
+  type SigningKey,
+  TEST_INTERNAL_SECRET,
+  TEST_TOKEN_CONTEXT,
+} from "../platform/auth/testing.js";
 import type { DatabaseKind } from "../platform/testing/databases.js";
 import { inProcessFetch } from "../platform/testing/in-process-fetch.js";
 import type { GatewayConfig } from "./config.js";
@@ -22,7 +42,7 @@ import {
   problemKinds,
   problemType,
 } from "./problem.js";
-import { startGateway } from "./services.js";
+import { type GatewayOptions, startGateway } from "./services.js";
 
 /** Small enough that a 413 test needs no large payload. */
 export const TEST_BODY_LIMIT_BYTES = 16 * 1024;
@@ -30,35 +50,106 @@ export const TEST_BODY_LIMIT_BYTES = 16 * 1024;
 export const testGatewayConfig: GatewayConfig = {
   PORT_GATEWAY: 0,
   CATALOG_URL: "http://catalog.test",
+  IDENTITY_URL: "http://identity.test",
+  TOKEN_ISSUER: TEST_TOKEN_CONTEXT.issuer,
+  INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
   RPC_TIMEOUT_MS: 5000,
   BODY_LIMIT_BYTES: TEST_BODY_LIMIT_BYTES,
   LOG_LEVEL: "SILENT",
 };
 
+/** The scopes of a customer's token. */
+export const CUSTOMER_SCOPE = "profile orders:read orders:write";
+
+let signingKey: Promise<SigningKey> | undefined;
+
+/** The key test access tokens are signed with (one per test file). */
+export function testSigningKey(): Promise<SigningKey> {
+  signingKey ??= createSigningKey("gateway-test-key");
+  return signingKey;
+}
+
+/** The keys gateways built here check tokens with: the test key's only. */
+export const testJwks: JWTVerifyGetKey = async (header, token) =>
+  createLocalJWKSet(keySetOf(await testSigningKey()))(header, token);
+
+/** A valid access token granting `scope` (space-separated), with `options` applied. */
+export async function testToken(scope: string, options: MintOptions = {}): Promise<string> {
+  return mintAccessToken(await testSigningKey(), {
+    ...options,
+    claims: { scope, ...options.claims },
+  });
+}
+
+/** A catalog admin's token: `catalog:write`. */
+export function adminToken(): Promise<string> {
+  return testToken("catalog:write", { claims: { sub: "catalog-admin-1" } });
+}
+
+/** `init` with `Authorization: Bearer <token>` added to its headers. */
+export function authorized(init: RequestInit, token: string): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${token}`);
+  return { ...init, headers };
+}
+
 export interface GatewayUnderTest {
   app: Hono;
   catalog: CatalogUnderTest;
+  /** The identity behind the gateway; only with `useGateway(kind, { identity: true })`. */
+  identity: IdentityUnderTest;
+  /** A request without a token. */
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** A request with a fresh `adminToken()`. */
+  asAdmin(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** A gateway over a fresh catalog, built before the file's tests (catalog stopped after). */
-export function useGateway(kind: DatabaseKind): GatewayUnderTest {
+export interface UseGatewayOptions {
+  /** Also run a real identity behind the gateway (one more database). */
+  identity?: boolean;
+}
+
+/**
+ * A gateway over a fresh catalog (and identity), built before the file's tests (services
+ * stopped after). Without an identity, calls to it fail as if it were down.
+ */
+export function useGateway(kind: DatabaseKind, options: UseGatewayOptions = {}): GatewayUnderTest {
   const catalog = useCatalog(kind);
+  const identity = options.identity ? useIdentity(kind) : undefined;
   const harness: GatewayUnderTest = {
     app: undefined as unknown as Hono,
     catalog,
+    identity: identity as IdentityUnderTest,
     request: async (path, init) => harness.app.request(path, init),
+    asAdmin: async (path, init = {}) =>
+      harness.app.request(path, authorized(init, await adminToken())),
   };
-  // Registered after useCatalog's hook, so the catalog app exists when this runs.
+  // Registered after the services' hooks, so their apps exist when this runs.
   beforeAll(() => {
-    harness.app = startGateway(testGatewayConfig, { fetch: inProcessFetch(catalog.app) });
+    harness.app = startGateway(testGatewayConfig, {
+      upstreams: {
+        catalog: inProcessFetch(catalog.app),
+        identity: identity ? inProcessFetch(identity.app) : identityDown,
+      },
+      jwks: testJwks,
+    });
   });
   return harness;
 }
 
-/** A gateway whose calls to services go through `fetch`, for simulating broken services. */
-export function gatewayWith(fetch: typeof globalThis.fetch, config: Partial<GatewayConfig> = {}) {
-  return startGateway({ ...testGatewayConfig, ...config }, { fetch });
+const identityDown: typeof fetch = () =>
+  Promise.reject(new TypeError("fetch failed: no identity in this test"));
+
+/**
+ * A gateway whose calls to services go through `fetch`, for simulating broken services; it
+ * trusts the test key unless `options` say otherwise.
+ */
+export function gatewayWith(
+  fetch: typeof globalThis.fetch,
+  config: Partial<GatewayConfig> = {},
+  options: GatewayOptions = {},
+) {
+  return startGateway({ ...testGatewayConfig, ...config }, { fetch, jwks: testJwks, ...options });
 }
 
 /** RequestInit for a JSON body. */

@@ -28,7 +28,7 @@ describe("REST /v1/products", () => {
   const gateway = useGateway("pglite");
 
   async function create(overrides: Record<string, unknown> = {}): Promise<ProductJson> {
-    const response = await gateway.request(
+    const response = await gateway.asAdmin(
       "/v1/products",
       json("POST", productBody(uniqueSku("REST"), overrides)),
     );
@@ -47,7 +47,7 @@ describe("REST /v1/products", () => {
 
   it("creates a product: 201, Location, camelCase body", async () => {
     const sku = uniqueSku("CREATE");
-    const response = await gateway.request(
+    const response = await gateway.asAdmin(
       "/v1/products",
       json("POST", {
         sku,
@@ -78,7 +78,7 @@ describe("REST /v1/products", () => {
   });
 
   it("defaults description to empty and stock to zero", async () => {
-    const response = await gateway.request(
+    const response = await gateway.asAdmin(
       "/v1/products",
       json("POST", {
         sku: uniqueSku("DEFAULTS"),
@@ -102,7 +102,7 @@ describe("REST /v1/products", () => {
   });
 
   it("gets what it created, at the Location it gave", async () => {
-    const created = await gateway.request(
+    const created = await gateway.asAdmin(
       "/v1/products",
       json("POST", productBody(uniqueSku("GET"))),
     );
@@ -114,7 +114,7 @@ describe("REST /v1/products", () => {
 
   it("patches only the fields given", async () => {
     const product = await create({ name: "Mug", description: "Stoneware" });
-    const response = await gateway.request(
+    const response = await gateway.asAdmin(
       `/v1/products/${product.id}`,
       json("PATCH", { price: { amountMinor: 1250, currency: "GBP" } }),
     );
@@ -127,7 +127,7 @@ describe("REST /v1/products", () => {
     });
     expect(Date.parse(patched.updatedAt)).toBeGreaterThanOrEqual(Date.parse(product.updatedAt));
 
-    const renamed = await gateway.request(
+    const renamed = await gateway.asAdmin(
       `/v1/products/${product.id}`,
       json("PATCH", { name: "Big mug", description: "" }),
     );
@@ -145,11 +145,11 @@ describe("REST /v1/products", () => {
   it("adjusts stock up and down, with or without a reason", async () => {
     const product = await create({ stock: 3 });
     const path = `/v1/products/${product.id}/stock`;
-    const added = await gateway.request(path, json("POST", { delta: 5, reason: "restock" }));
+    const added = await gateway.asAdmin(path, json("POST", { delta: 5, reason: "restock" }));
     expect(added.status).toBe(200);
     expect(await added.json()).toMatchObject({ id: product.id, stock: 8 });
 
-    const removed = await gateway.request(path, json("POST", { delta: -8 }));
+    const removed = await gateway.asAdmin(path, json("POST", { delta: -8 }));
     expect(removed.status).toBe(200);
     const body = (await removed.json()) as ProductJson;
     expect(body).toMatchObject({ id: product.id, sku: product.sku, stock: 0 });
@@ -167,8 +167,8 @@ describe("REST /v1/products", () => {
     const ids = await allIds(list, 100);
     expect(ids).toContain(created.id);
 
-    await gateway.request(`/v1/products/${created.id}`, json("PATCH", { name: "Tea pot" }));
-    await gateway.request(`/v1/products/${created.id}/stock`, json("POST", { delta: 10 }));
+    await gateway.asAdmin(`/v1/products/${created.id}`, json("PATCH", { name: "Tea pot" }));
+    await gateway.asAdmin(`/v1/products/${created.id}/stock`, json("POST", { delta: 10 }));
     const after = (await (
       await gateway.request(`/v1/products/${created.id}`)
     ).json()) as ProductJson;

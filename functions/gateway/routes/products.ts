@@ -4,9 +4,11 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import type { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
+import { callerValues } from "../../platform/auth/internal-credential.js";
 import { int32Rule, pageSizeRule } from "../../platform/validation/rules.js";
+import { type AuthEnv, type RequireScopes, verifiedCaller } from "../auth.js";
 import { bodyFields, methodNotAllowed, parameterFields, rethrowWithFields } from "../errors.js";
-import { jsonResponse, problemResponses } from "../openapi-responses.js";
+import { jsonResponse, problemResponses, publicRoute, securedRoute } from "../openapi-responses.js";
 import { jsonObject, validate } from "../validate.js";
 import {
   MoneyJson,
@@ -77,21 +79,25 @@ const productBodyFields = rethrowWithFields(bodyFields({ initial_stock: "stock" 
 export interface ProductRouteOptions {
   /** Guards of a JSON request body (content type, size). */
   jsonBody: MiddlewareHandler;
+  requireScopes: RequireScopes;
 }
 
 export function productRoutes(
   catalog: Client<typeof CatalogService>,
-  { jsonBody }: ProductRouteOptions,
+  { jsonBody, requireScopes }: ProductRouteOptions,
 ) {
   const tags = ["products"];
-  return new Hono()
+  // Browsing is public; changing the catalog is for its admins. Checked before the body is
+  // read, so a caller without the scope learns nothing about the rules.
+  const admin = requireScopes("catalog:write");
+  return new Hono<AuthEnv>()
     .post(
       "/",
       describeRoute({
         tags,
         operationId: "createProduct",
         summary: "Create a product",
-        responses: {
+        ...securedRoute(["catalog:write"], {
           201: jsonResponse("The new product", ProductJson),
           ...problemResponses(
             "validation-failed",
@@ -99,20 +105,24 @@ export function productRoutes(
             "payload-too-large",
             "unsupported-media-type",
           ),
-        },
+        }),
       }),
+      admin,
       jsonBody,
       validate("json", CreateProductBody),
       async (c) => {
         const body = c.req.valid("json");
         const { product } = await catalog
-          .createProduct({
-            sku: body.sku,
-            name: body.name,
-            description: body.description,
-            price: { amountMinor: BigInt(body.price.amountMinor), currency: body.price.currency },
-            initialStock: body.stock,
-          })
+          .createProduct(
+            {
+              sku: body.sku,
+              name: body.name,
+              description: body.description,
+              price: { amountMinor: BigInt(body.price.amountMinor), currency: body.price.currency },
+              initialStock: body.stock,
+            },
+            { contextValues: callerValues(verifiedCaller(c)) },
+          )
           .catch(productBodyFields);
         const json = productToJson(product);
         c.header("location", `/v1/products/${json.id}`);
@@ -127,6 +137,7 @@ export function productRoutes(
         summary: "List products, oldest first",
         description:
           "Served from a listing that follows changes within moments: a product just created or changed may take a moment to show here (GET /v1/products/{id} is immediate).",
+        ...publicRoute(),
         responses: {
           200: jsonResponse("A page of products", ProductPageJson),
           ...problemResponses("validation-failed"),
@@ -157,6 +168,7 @@ export function productRoutes(
         tags,
         operationId: "getProduct",
         summary: "Get a product",
+        ...publicRoute(),
         responses: {
           200: jsonResponse("The product", ProductJson),
           ...problemResponses("validation-failed", "not-found"),
@@ -174,7 +186,7 @@ export function productRoutes(
         tags,
         operationId: "updateProduct",
         summary: "Change a product's name, description or price",
-        responses: {
+        ...securedRoute(["catalog:write"], {
           200: jsonResponse("The product after the change", ProductJson),
           ...problemResponses(
             "validation-failed",
@@ -182,23 +194,27 @@ export function productRoutes(
             "payload-too-large",
             "unsupported-media-type",
           ),
-        },
+        }),
       }),
+      admin,
       validate("param", ProductIdParams),
       jsonBody,
       validate("json", UpdateProductBody),
       async (c) => {
         const body = c.req.valid("json");
         const { product } = await catalog
-          .updateProduct({
-            id: c.req.valid("param").id,
-            name: body.name,
-            description: body.description,
-            price: body.price && {
-              amountMinor: BigInt(body.price.amountMinor),
-              currency: body.price.currency,
+          .updateProduct(
+            {
+              id: c.req.valid("param").id,
+              name: body.name,
+              description: body.description,
+              price: body.price && {
+                amountMinor: BigInt(body.price.amountMinor),
+                currency: body.price.currency,
+              },
             },
-          })
+            { contextValues: callerValues(verifiedCaller(c)) },
+          )
           .catch(productBodyFields);
         return c.json(productToJson(product));
       },
@@ -210,7 +226,7 @@ export function productRoutes(
         operationId: "adjustStock",
         summary: "Add or remove stock",
         description: "Fails with 409 when stock would go below zero.",
-        responses: {
+        ...securedRoute(["catalog:write"], {
           200: jsonResponse("The product after the adjustment", ProductJson),
           ...problemResponses(
             "validation-failed",
@@ -219,15 +235,19 @@ export function productRoutes(
             "payload-too-large",
             "unsupported-media-type",
           ),
-        },
+        }),
       }),
+      admin,
       validate("param", ProductIdParams),
       jsonBody,
       validate("json", AdjustStockBody),
       async (c) => {
         const body = c.req.valid("json");
         const { product } = await catalog
-          .adjustStock({ id: c.req.valid("param").id, delta: body.delta, reason: body.reason })
+          .adjustStock(
+            { id: c.req.valid("param").id, delta: body.delta, reason: body.reason },
+            { contextValues: callerValues(verifiedCaller(c)) },
+          )
           .catch(productBodyFields);
         return c.json(productToJson(product));
       },
