@@ -23,7 +23,8 @@ export type RateLimit = { limited: false } | { limited: true; retryAfterSeconds:
 export const loginKey = (normalizedEmail: string) => `login:${normalizedEmail}`;
 export const clientKey = (clientId: string) => `client:${clientId}`;
 
-const windowStart = sql`now() - ${sql.raw(`interval '${WINDOW_SECONDS} seconds'`)}`;
+// Parenthesized: it is subtracted from below.
+const windowStart = sql`(now() - ${sql.raw(`interval '${WINDOW_SECONDS} seconds'`)})`;
 
 export async function checkRateLimit(db: IdentityDb, key: string): Promise<RateLimit> {
   // The newest MAX_FAILURES failures in the window; once the oldest of them leaves it, fewer
