@@ -3,11 +3,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { IdentityService } from "../gen/identity/v1/identity_pb.js";
+import type { Logger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
 import { databaseKinds } from "../platform/testing/databases.js";
 import { inProcessFetch } from "../platform/testing/in-process-fetch.js";
-import { type RunningIdentity, startIdentity } from "./app.js";
-import { identityConfig, newKeySecret, uniqueEmail, useIdentity } from "./testing.js";
+import { createIdentityApp, type RunningIdentity, startIdentity } from "./app.js";
+import type { IdentityDb } from "./db/open.js";
+import { identityConfig, newKeySecret, TEST_ISSUER, uniqueEmail, useIdentity } from "./testing.js";
 
 describe.each(databaseKinds)("identity app on %s", (kind) => {
   const identity = useIdentity(kind);
@@ -39,6 +41,35 @@ describe.each(databaseKinds)("identity app on %s", (kind) => {
       expect(Object.keys(key).sort()).toEqual(["alg", "crv", "kid", "kty", "use", "x", "y"]);
     }
     expect(text).not.toContain(identity.secret);
+  });
+
+  it("serves the authorization server metadata, every URL on TOKEN_ISSUER", async () => {
+    for (const path of [
+      "/.well-known/openid-configuration",
+      "/.well-known/oauth-authorization-server",
+    ]) {
+      const response = await identity.app.request(path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("cache-control")).toBe("public, max-age=300");
+      expect(await response.json()).toEqual({
+        issuer: TEST_ISSUER,
+        authorization_endpoint: `${TEST_ISSUER}/oauth2/authorize`,
+        token_endpoint: `${TEST_ISSUER}/oauth2/token`,
+        jwks_uri: `${TEST_ISSUER}/.well-known/jwks.json`,
+        scopes_supported: ["profile", "orders:read", "orders:write", "catalog:write"],
+        response_types_supported: ["code"],
+        grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+        code_challenge_methods_supported: ["S256"],
+        token_endpoint_auth_methods_supported: [
+          "client_secret_basic",
+          "client_secret_post",
+          "none",
+        ],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["ES256"],
+        authorization_response_iss_parameter_supported: true,
+      });
+    }
   });
 
   it("serves the same JWKS from a second instance on the same database", async () => {
@@ -95,5 +126,52 @@ describe.each(databaseKinds)("identity app on %s", (kind) => {
     expect(logs).not.toContain(password);
     expect(logs).not.toContain(identity.secret);
     expect(logs).not.toContain("scrypt$");
+  });
+});
+
+describe("identity app when its database fails", () => {
+  const failing = new Proxy(
+    {},
+    {
+      get() {
+        throw Object.assign(new Error("Failed query: select … params: secret-param"), {
+          cause: { code: "57P01", message: "terminating connection" },
+        });
+      },
+    },
+  ) as IdentityDb;
+  const logged: unknown[] = [];
+  const logger = { error: (...args: unknown[]) => logged.push(args) } as unknown as Logger;
+  const app = createIdentityApp({
+    db: failing,
+    logger,
+    config: identityConfig({ DATABASE_URL: undefined, DATA_DIR: "memory://" }, newKeySecret()),
+  });
+
+  it("answers the token endpoint with RFC 6749 server_error JSON, not cached", async () => {
+    const response = await app.request("/oauth2/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials&client_id=app&client_secret=hunter2-hunter2",
+    });
+    expect(response.status).toBe(500);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(await response.json()).toEqual({
+      error: "server_error",
+      error_description: "the server failed; try again later",
+    });
+  });
+
+  it("answers the sign-in page with a plain 500 page, and logs no query parameters", async () => {
+    const response = await app.request(
+      "/oauth2/authorize?client_id=app&redirect_uri=https%3A%2F%2Fa.example%2F",
+    );
+    expect(response.status).toBe(500);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    const logs = JSON.stringify(logged);
+    expect(logs).toContain("57P01");
+    expect(logs).not.toContain("secret-param");
+    expect(logs).not.toContain("hunter2");
   });
 });
