@@ -95,6 +95,7 @@ export function authorized(init: RequestInit, token: string): RequestInit {
 
 export interface GatewayUnderTest {
   app: Hono;
+  /** The catalog behind the gateway, unless `useGateway(kind, { catalog: false })`. */
   catalog: CatalogUnderTest;
   /** The identity behind the gateway; only with `useGateway(kind, { identity: true })`. */
   identity: IdentityUnderTest;
@@ -105,20 +106,23 @@ export interface GatewayUnderTest {
 }
 
 export interface UseGatewayOptions {
-  /** Also run a real identity behind the gateway (one more database). */
+  /** Run a real catalog behind the gateway (default true). */
+  catalog?: boolean;
+  /** Run a real identity behind the gateway (default false). */
   identity?: boolean;
 }
 
 /**
- * A gateway over a fresh catalog (and identity), built before the file's tests (services
- * stopped after). Without an identity, calls to it fail as if it were down.
+ * A gateway over a fresh catalog and/or identity, each on its own database, built before the
+ * file's tests (services stopped after). A service not run fails as if it were down. Each
+ * database is large: ask for the services a file needs, not both by habit.
  */
 export function useGateway(kind: DatabaseKind, options: UseGatewayOptions = {}): GatewayUnderTest {
-  const catalog = useCatalog(kind);
+  const catalog = options.catalog === false ? undefined : useCatalog(kind);
   const identity = options.identity ? useIdentity(kind) : undefined;
   const harness: GatewayUnderTest = {
     app: undefined as unknown as Hono,
-    catalog,
+    catalog: catalog as CatalogUnderTest,
     identity: identity as IdentityUnderTest,
     request: async (path, init) => harness.app.request(path, init),
     asAdmin: async (path, init = {}) =>
@@ -128,8 +132,8 @@ export function useGateway(kind: DatabaseKind, options: UseGatewayOptions = {}):
   beforeAll(() => {
     harness.app = startGateway(testGatewayConfig, {
       upstreams: {
-        catalog: inProcessFetch(catalog.app),
-        identity: identity ? inProcessFetch(identity.app) : identityDown,
+        catalog: catalog ? inProcessFetch(catalog.app) : serviceDown,
+        identity: identity ? inProcessFetch(identity.app) : serviceDown,
       },
       jwks: testJwks,
     });
@@ -137,8 +141,8 @@ export function useGateway(kind: DatabaseKind, options: UseGatewayOptions = {}):
   return harness;
 }
 
-const identityDown: typeof fetch = () =>
-  Promise.reject(new TypeError("fetch failed: no identity in this test"));
+const serviceDown: typeof fetch = () =>
+  Promise.reject(new TypeError("fetch failed: this service does not run in this test"));
 
 /**
  * A gateway whose calls to services go through `fetch`, for simulating broken services; it
