@@ -1,11 +1,21 @@
 import { describe, expect, it } from "vitest";
+import {
+  basicAuth,
+  signInWithCode,
+  testClient,
+  testUser,
+  tokenRequest,
+} from "../../identity/oauth/testing.js";
 import { uniqueEmail } from "../../identity/testing.js";
 import type { keySetOf } from "../../platform/auth/testing.js";
+import { inProcessFetch } from "../../platform/testing/in-process-fetch.js";
+import { startGateway } from "../services.js";
 import {
   authorized,
   CUSTOMER_SCOPE,
   json,
   problemDefect,
+  testGatewayConfig,
   testToken,
   useGateway,
 } from "../testing.js";
@@ -167,6 +177,39 @@ describe("REST /v1/users and /v1/me", () => {
       expect(response.status, text).toBe(404);
       expect(problemDefect(JSON.parse(text), 404, "/v1/me")).toBeUndefined();
       expect(text).not.toContain(sub);
+    });
+  });
+
+  describe("with identity's own tokens", () => {
+    /** A gateway as deployed: it trusts identity's key set, fetched from identity. */
+    const deployed = () =>
+      startGateway(testGatewayConfig, {
+        upstreams: { identity: inProcessFetch(gateway.identity.app) },
+      });
+
+    it("signs in through the gateway (code flow with PKCE) and reads /v1/me", async () => {
+      const app = deployed();
+      const client = await testClient(gateway.identity.db, { public: true });
+      const user = await testUser(gateway.identity);
+      const tokens = await signInWithCode(app, client, user, "profile");
+      expect(tokens.status).toBe(200);
+      const token = String(tokens.body.access_token);
+      const me = await app.request("/v1/me", authorized({}, token));
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ id: user.id, email: user.email });
+    });
+
+    it("answers 404 on /v1/me for a machine client's token", async () => {
+      const app = deployed();
+      const client = await testClient(gateway.identity.db, { scopes: ["profile"] });
+      const answer = await tokenRequest(
+        app,
+        { grant_type: "client_credentials", scope: "profile" },
+        basicAuth(client.clientId, client.secret ?? ""),
+      );
+      expect(answer.status).toBe(200);
+      const me = await app.request("/v1/me", authorized({}, String(answer.body.access_token)));
+      expect(me.status).toBe(404);
     });
   });
 
