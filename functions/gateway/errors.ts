@@ -48,7 +48,9 @@ export function problemFromRpcError(
   error: ConnectError,
   locate: FieldLocator = bodyFields(),
 ): ProblemError {
-  const status = httpStatusFromCode(error.code);
+  // The gateway signs every call, so a service refusing its credential means the two disagree
+  // on the secret or the clock: our failure, not the client's token (checked before the call).
+  const status = error.code === Code.Unauthenticated ? 500 : httpStatusFromCode(error.code);
   const kind = kindOf(status);
   if (status >= 500) {
     const detail =

@@ -88,4 +88,24 @@ describe("gateway HTTP edges", () => {
     const problem = await problemOf(response);
     expect(problem.detail).not.toContain("60000");
   });
+
+  it("treats a service refusing its internal credential as its own failure, not a 401", async () => {
+    const refusing = gatewayWith(
+      async () =>
+        new Response(
+          JSON.stringify({
+            code: "unauthenticated",
+            message: "missing or invalid internal credential",
+          }),
+          { status: 401, headers: { "content-type": "application/json" } },
+        ),
+    );
+    const response = await refusing.request(
+      "/v1/products",
+      authorized(json("POST", productBody(uniqueSku("X"))), await adminToken()),
+    );
+    expect(response.status).toBe(500);
+    expect(response.headers.get("www-authenticate")).toBeNull();
+    expect((await problemOf(response)).detail).not.toContain("credential");
+  });
 });
