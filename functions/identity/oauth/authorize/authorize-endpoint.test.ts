@@ -29,10 +29,14 @@ const SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-function expectSecureHtml(response: Response) {
+/** `formOrigin`: the sign-in form's page also lets the form's redirect go to the client. */
+function expectSecureHtml(response: Response, formOrigin?: string) {
   expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
-    expect(response.headers.get(name)).toBe(value);
+    const expected = formOrigin
+      ? value.replace("form-action 'self'", `form-action 'self' ${formOrigin}`)
+      : value;
+    expect(response.headers.get(name)).toBe(expected);
   }
 }
 
@@ -65,7 +69,7 @@ describe.each(databaseKinds)("authorization endpoint on %s", (kind) => {
     it("shows an accessible sign-in form that carries the request, with strict headers", async () => {
       const response = await authorize(valid({ state: "state-1" }));
       expect(response.status).toBe(200);
-      expectSecureHtml(response);
+      expectSecureHtml(response, "https://app.example.com");
       const html = await response.text();
       expect(html).toMatch(/^<!doctype html>/);
       expect(html).toContain('<html lang="en">');
@@ -212,6 +216,7 @@ describe.each(databaseKinds)("authorization endpoint on %s", (kind) => {
       ]) {
         expect((await ask(uri)).status).toBe(200);
       }
+      expectSecureHtml(await ask("http://127.0.0.1:53124/callback"), "http://127.0.0.1:53124");
       for (const uri of [
         "http://127.0.0.1:53124/callback/x",
         "http://127.0.0.1:99999/callback",
@@ -273,7 +278,7 @@ describe.each(databaseKinds)("authorization endpoint on %s", (kind) => {
         },
       );
       expect(response.status).toBe(401);
-      expectSecureHtml(response);
+      expectSecureHtml(response, "https://app.example.com");
       const html = await response.text();
       expect(html).toContain("Invalid email or password");
       expect(html).toContain(`value="${user.email}"`);

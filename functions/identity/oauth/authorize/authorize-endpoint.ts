@@ -17,7 +17,7 @@ import {
   redirectTo,
 } from "./authorize-request.js";
 import { checkCredentials, normalizeLoginEmail } from "./credentials.js";
-import { errorPage, htmlResponse, loginPage } from "./pages.js";
+import { errorPage, htmlResponse, loginPage, loginPagePolicy } from "./pages.js";
 
 export function authorizePage({ db, config }: OAuthDeps) {
   return async (c: Context): Promise<Response> => {
@@ -26,7 +26,7 @@ export function authorizePage({ db, config }: OAuthDeps) {
     const check = await checkAuthorizeRequest(db, params);
     if (check.kind === "no-redirect") return badRequest(check.message);
     if (check.kind === "redirect") return redirect(errorRedirect(check, config.TOKEN_ISSUER), 302);
-    return htmlResponse(form(check.request), 200);
+    return formResponse(check.request, 200);
   };
 }
 
@@ -46,29 +46,30 @@ export function authorizeSubmit({ db, config }: OAuthDeps) {
       email = params.one("email");
       password = params.one("password");
     } catch {
-      return htmlResponse(form(request, { error: "Enter your email and password once." }), 400);
+      return formResponse(request, 400, { error: "Enter your email and password once." });
     }
     if (email === undefined || password === undefined) {
-      return htmlResponse(form(request, { email, error: "Enter your email and password." }), 400);
+      return formResponse(request, 400, { email, error: "Enter your email and password." });
     }
 
     const key = loginKey(normalizeLoginEmail(email));
     const limit = await checkRateLimit(db, key);
     if (limit.limited) {
       const seconds = limit.retryAfterSeconds;
-      return htmlResponse(
-        form(request, {
+      return formResponse(
+        request,
+        429,
+        {
           email,
           error: `Too many failed sign-ins for this account. Try again in ${seconds} second${seconds === 1 ? "" : "s"}.`,
-        }),
-        429,
+        },
         { "retry-after": String(seconds) },
       );
     }
     const user = await checkCredentials(db, email, password);
     if (!user) {
       await recordFailure(db, key);
-      return htmlResponse(form(request, { email, error: "Invalid email or password" }), 401);
+      return formResponse(request, 401, { email, error: "Invalid email or password" });
     }
     const code = await issueAuthorizationCode(db, {
       clientId: request.client.clientId,
@@ -84,8 +85,14 @@ export function authorizeSubmit({ db, config }: OAuthDeps) {
   };
 }
 
-function form(request: AuthorizeRequest, shown: { email?: string; error?: string } = {}) {
-  return loginPage({ clientName: request.client.name, hidden: request.hidden, ...shown });
+function formResponse(
+  request: AuthorizeRequest,
+  status: number,
+  shown: { email?: string; error?: string } = {},
+  headers: Record<string, string> = {},
+): Response {
+  const html = loginPage({ clientName: request.client.name, hidden: request.hidden, ...shown });
+  return htmlResponse(html, status, { ...loginPagePolicy(request.redirectUri), ...headers });
 }
 
 /** The parameters, or the page that says they could not be read. */

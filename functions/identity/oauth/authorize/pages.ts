@@ -8,9 +8,11 @@
  * return htmlResponse(loginPage({ clientName, hidden, email, error: "Invalid email or password" }), 401);
  */
 
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+
 export const HTML_SECURITY_HEADERS = {
-  "content-security-policy":
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  "content-security-policy": CSP,
   "x-frame-options": "DENY",
   "cache-control": "no-store",
   "referrer-policy": "no-referrer",
@@ -26,6 +28,21 @@ export function htmlResponse(
     status,
     headers: { "content-type": "text/html; charset=utf-8", ...HTML_SECURITY_HEADERS, ...headers },
   });
+}
+
+/**
+ * The policy of the sign-in form's page. Chrome and Safari hold `form-action` against the
+ * redirect that answers the form's post too (w3c/webappsec-csp#8), and that redirect goes to
+ * the client; so the page also allows the origin of the request's own redirect URI — already
+ * checked against the client's registration, and with its port for a loopback one.
+ */
+export function loginPagePolicy(redirectUri: string): Record<string, string> {
+  return {
+    "content-security-policy": CSP.replace(
+      "form-action 'self'",
+      `form-action 'self' ${new URL(redirectUri).origin}`,
+    ),
+  };
 }
 
 export function escapeHtml(text: string): string {
