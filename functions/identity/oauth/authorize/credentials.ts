@@ -14,8 +14,9 @@ import { MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalizeEmail } from "../../use
 /** The email as accounts are keyed: registration stores lower(email). */
 export const normalizeLoginEmail = (email: string) => normalizeEmail(email.trim());
 
-// A hash made with today's parameters, verified against when there is no user to verify.
-let decoy: Promise<string> | undefined;
+// A hash made with today's parameters, verified against when there is no user to verify. Made
+// at load, so not even the first unknown email costs more than a wrong password.
+const decoy = hashPassword("decoy password that matches nothing");
 
 export async function checkCredentials(
   db: IdentityDb,
@@ -30,7 +31,6 @@ export async function checkCredentials(
           .from(users)
           .where(eq(users.emailNormalized, normalized))
       : [];
-  decoy ??= hashPassword("decoy password that matches nothing");
   // Over-long passwords are never right (registration refuses them); they still cost a check.
   const candidate = [...password].length <= MAX_PASSWORD_LENGTH ? password : "";
   const stored = user?.passwordHash ?? (await decoy);
