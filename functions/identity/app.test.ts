@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { IdentityService } from "../gen/identity/v1/identity_pb.js";
 import type { Logger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
+import { testCredentials } from "../platform/testing/credentials.js";
 import { databaseKinds } from "../platform/testing/databases.js";
 import { inProcessFetch } from "../platform/testing/in-process-fetch.js";
 import { createIdentityApp, type RunningIdentity, startIdentity } from "./app.js";
@@ -109,6 +110,7 @@ describe.each(databaseKinds)("identity app on %s", (kind) => {
       baseUrl: "http://identity.test",
       timeoutMs: 10_000,
       fetch: inProcessFetch(running.app),
+      interceptors: [testCredentials("identity")],
     });
     const password = "a-long-and-secret-passphrase";
     const email = uniqueEmail();

@@ -5,6 +5,7 @@ import {
   IdentityService,
   RegisterUserRequestSchema,
 } from "../gen/identity/v1/identity_pb.js";
+import { createCredentialCheck, methodPolicy } from "../platform/auth/internal-credential.js";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
@@ -29,13 +30,16 @@ const rules = requestRules([
 ]);
 assertEveryMethodHasRules([IdentityService], rules);
 
+// Registration is public behind the gateway; GetUser checks who asks itself (own profile only).
+const policy = methodPolicy(IdentityService, { registerUser: [], getUser: [] });
+
 /** How long verifiers may cache the JWKS; they refetch on an unknown kid anyway. */
 const JWKS_MAX_AGE_SECONDS = 300;
 
 export interface IdentityDeps {
   db: IdentityDb;
   logger: Logger;
-  config: OAuthConfig;
+  config: OAuthConfig & Pick<IdentityConfig, "INTERNAL_TOKEN_SECRET">;
 }
 
 /** The identity service's HTTP app: Connect routes, the JWKS, OAuth and a liveness probe. */
@@ -54,7 +58,17 @@ export function createIdentityApp({ db, logger, config }: IdentityDeps): Hono {
         registerUser: registerUser(db),
         getUser: getUser(db),
       }),
-    { interceptors: [createErrorInterceptor(logger), createValidationInterceptor(rules)] },
+    {
+      interceptors: [
+        createErrorInterceptor(logger),
+        createCredentialCheck({
+          secret: config.INTERNAL_TOKEN_SECRET,
+          service: SERVICE_NAME,
+          policy,
+        }),
+        createValidationInterceptor(rules),
+      ],
+    },
   );
   return app;
 }

@@ -1,5 +1,6 @@
 // The identity service's configuration, read from the environment once per process.
 import * as v from "valibot";
+import { internalCredentialConfig } from "../platform/auth/internal-credential.js";
 import { httpUrl, logLevel, port, positiveInteger } from "../platform/config.js";
 import { databaseConfig } from "../platform/db/config.js";
 import { objectMessage } from "../platform/validation/rules.js";
@@ -10,6 +11,7 @@ const DAY_SECONDS = 24 * 60 * 60;
 export const IdentityConfig = v.object(
   {
     ...databaseConfig,
+    ...internalCredentialConfig,
     PORT_IDENTITY: port(3001),
     LOG_LEVEL: logLevel,
     /**

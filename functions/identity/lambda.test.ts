@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { CREDENTIAL_HEADER } from "../platform/auth/internal-credential.js";
+import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
 import { apiGatewayEvent, lambdaContext } from "../platform/testing/api-gateway-event.js";
+import { testCredential } from "../platform/testing/credentials.js";
 import { newKeySecret, uniqueEmail } from "./testing.js";
 
 type Handler = (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyResult>;
@@ -19,6 +22,7 @@ describe("identity Lambda handler", () => {
     vi.stubEnv("LOG_LEVEL", "SILENT");
     vi.stubEnv("DATABASE_URL", undefined);
     vi.stubEnv("IDENTITY_KEY_SECRET", newKeySecret());
+    vi.stubEnv("INTERNAL_TOKEN_SECRET", TEST_INTERNAL_SECRET);
     vi.resetModules();
     const handler = (await import("./lambda.js")).handler as unknown as Handler;
     invoke = (event) => handler(event, lambdaContext("slipway-identity"));
@@ -42,7 +46,11 @@ describe("identity Lambda handler", () => {
       apiGatewayEvent({
         method: "POST",
         path: "/slipway.identity.v1.IdentityService/RegisterUser",
-        headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+        headers: {
+          "content-type": "application/json",
+          "connect-protocol-version": "1",
+          [CREDENTIAL_HEADER]: await testCredential("identity"),
+        },
         text: JSON.stringify({ email, password: "lambda-passphrase-1", displayName: "Lambda" }),
       }),
     );

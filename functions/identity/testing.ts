@@ -14,8 +14,11 @@ import type { Client } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import { afterAll, beforeAll } from "vitest";
 import { IdentityService } from "../gen/identity/v1/identity_pb.js";
+import { serviceCaller } from "../platform/auth/internal-credential.js";
+import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
 import { loadConfig } from "../platform/config.js";
 import { createServiceClient } from "../platform/rpc/client.js";
+import { testCredentials } from "../platform/testing/credentials.js";
 import {
   createTestDatabase,
   type DatabaseKind,
@@ -54,6 +57,7 @@ export function identityConfig(
     LOG_LEVEL: logLevel,
     IDENTITY_KEY_SECRET: secret,
     TOKEN_ISSUER: TEST_ISSUER,
+    INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
     ...overrides,
   });
 }
@@ -76,6 +80,7 @@ export function useIdentity(kind: DatabaseKind): IdentityUnderTest {
       baseUrl: "http://identity.test",
       timeoutMs: 10_000,
       fetch: inProcessFetch(identity.app),
+      interceptors: [testCredentials("identity", serviceCaller("test"))],
     });
   });
   afterAll(async () => {
