@@ -9,10 +9,16 @@ import { GatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/services.js";
 import { startIdentity } from "./identity/app.js";
 import { IdentityConfig } from "./identity/config.js";
+import {
+  ADMIN_CLIENT_ID,
+  DEMO_EMAIL,
+  type LocalAccess,
+  seedLocalAccess,
+} from "./identity/oauth/seed-local.js";
 import { openBus } from "./platform/bus/open-bus.js";
 import { ConfigError, loadConfig } from "./platform/config.js";
-import { createLogger, type Logger } from "./platform/logger.js";
 import { localSecret } from "./platform/local-secret.js";
+import { createLogger, type Logger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
 
 const LocalConfig = v.pipe(
@@ -55,6 +61,9 @@ async function main(): Promise<void> {
   const dataDir = dataDirOf(process.env);
   const config = loadConfig(LocalConfig, {
     ...process.env,
+    // Tokens name the gateway this process runs as their issuer, unless told otherwise.
+    TOKEN_ISSUER:
+      process.env.TOKEN_ISSUER || `http://127.0.0.1:${process.env.PORT_GATEWAY || "3000"}`,
     IDENTITY_KEY_SECRET:
       process.env.IDENTITY_KEY_SECRET || (await localSecret(dataDir, "identity-key-secret")),
     INTERNAL_TOKEN_SECRET:
@@ -62,10 +71,13 @@ async function main(): Promise<void> {
   });
   const gatewayConfig = {
     ...config,
-    // The gateway finds catalog wherever this process puts it, unless told otherwise.
+    // The gateway finds the services wherever this process puts them, unless told otherwise.
     CATALOG_URL: process.env.CATALOG_URL
       ? config.CATALOG_URL
       : `http://127.0.0.1:${config.PORT_CATALOG}`,
+    IDENTITY_URL: process.env.IDENTITY_URL
+      ? config.IDENTITY_URL
+      : `http://127.0.0.1:${config.PORT_IDENTITY}`,
   };
   const logger = createLogger("local", config.LOG_LEVEL);
 
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  let access: LocalAccess;
   let identityServer: RunningServer;
   let catalogServer: RunningServer;
   let gatewayServer: RunningServer;
@@ -108,6 +121,8 @@ async function main(): Promise<void> {
     running.push(every(PRUNE_INTERVAL_MS, () => catalog.prune(), logger));
     const identity = await startIdentity(config);
     running.push(identity.close);
+    // Local runs only: a CLI client, an admin client and a demo customer, secrets in DATA_DIR.
+    access = await seedLocalAccess(identity.db, { dataDir: config.DATA_DIR });
     const catalogEvents = bus.subscriber();
     await catalogEvents.start("catalog", catalog.consumer);
     running.push(catalogEvents.stop);
@@ -141,6 +156,11 @@ async function main(): Promise<void> {
       `  catalog   ${catalogServer.url}        Connect (slipway.catalog.v1.CatalogService)`,
       `  database  ${storage}`,
       `  events    ${config.BUS} bus`,
+      "",
+      "Tokens (OAuth 2.0 at the gateway):",
+      `  admin     curl -s -u ${ADMIN_CLIENT_ID}:$(cat ${access.adminSecretFile}) -d grant_type=client_credentials -d scope=catalog:write ${gatewayServer.url}/oauth2/token`,
+      `  customer  ${loginCommand(gatewayServer.url)} -- ${DEMO_EMAIL}   (password in ${access.demoPasswordFile})`,
+      "",
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),
@@ -152,6 +172,13 @@ main().catch((error: unknown) => {
   if (process.env.LOG_LEVEL === "DEBUG") process.stderr.write(`${(error as Error).stack}\n`);
   process.exit(1);
 });
+
+/** `npm run login`, pointed at this gateway when it is not on the default port. */
+function loginCommand(gatewayUrl: string): string {
+  return gatewayUrl === "http://127.0.0.1:3000"
+    ? "npm run login"
+    : `SLIPWAY_URL=${gatewayUrl} npm run login`;
+}
 
 /** One line an operator can act on; the stack only with LOG_LEVEL=DEBUG. */
 function startFailure(error: unknown): string {
