@@ -121,6 +121,7 @@ async function main(): Promise<void> {
     running.push(every(PRUNE_INTERVAL_MS, () => catalog.prune(), logger));
     const identity = await startIdentity(config);
     running.push(identity.close);
+    running.push(every(PRUNE_INTERVAL_MS, () => identity.prune(), logger));
     // Local runs only: a CLI client, an admin client and a demo customer, secrets in DATA_DIR.
     access = await seedLocalAccess(identity.db, { dataDir: config.DATA_DIR });
     const catalogEvents = bus.subscriber();

@@ -19,6 +19,7 @@ import { type IdentityDb, openIdentityDatabase } from "./db/open.js";
 import { getUser, getUserRules } from "./features/get-user/get-user.js";
 import { registerUser, registerUserRules } from "./features/register-user/register-user.js";
 import type { OAuthConfig } from "./oauth/deps.js";
+import { pruneOAuth } from "./oauth/prune.js";
 import { mountOAuth } from "./oauth/routes.js";
 import { ensureActiveKey, publicJwks, signingKey } from "./signing-keys/signing-keys.js";
 
@@ -76,6 +77,8 @@ export function createIdentityApp({ db, logger, config }: IdentityDeps): Hono {
 export interface RunningIdentity {
   app: Hono;
   db: IdentityDb;
+  /** Deletes authorization codes and refresh tokens long expired; run it now and then. */
+  prune(): Promise<{ codes: number; refreshTokens: number }>;
   close(): Promise<void>;
 }
 
@@ -95,5 +98,10 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
     await database.close();
     throw error;
   }
-  return { app: createIdentityApp({ db, logger, config }), db, close: database.close };
+  return {
+    app: createIdentityApp({ db, logger, config }),
+    db,
+    prune: () => pruneOAuth(db),
+    close: database.close,
+  };
 }
