@@ -16,7 +16,9 @@ export default $config({
     // Imported here, not at the top: SST evaluates app() before the component globals exist.
     await import("./infra/database.js");
     await import("./infra/catalog.js");
-    const { api } = await import("./infra/gateway.js");
+    await import("./infra/identity.js");
+    await import("./infra/gateway.js");
+    const { api } = await import("./infra/api.js");
     return { api: api.url };
   },
 });

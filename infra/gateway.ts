@@ -1,6 +1,9 @@
 // The public HTTP API: API Gateway (HTTP API) sends every request to the gateway Lambda (Hono),
 // which calls the services over Connect.
+import { api } from "./api.js";
 import { catalogApi } from "./catalog.js";
+import { identityApi } from "./identity.js";
+import { internalTokenSecret } from "./secrets.js";
 
 // Outside the VPC: it touches no private resource and reaches the services' URLs without NAT.
 const gateway = new sst.aws.Function("Gateway", {
@@ -9,13 +12,15 @@ const gateway = new sst.aws.Function("Gateway", {
   architecture: "arm64",
   memory: "256 MB",
   timeout: "10 seconds",
+  link: [internalTokenSecret],
   environment: {
     SERVICE_NAME: "gateway",
     CATALOG_URL: catalogApi.url,
+    IDENTITY_URL: identityApi.url,
+    TOKEN_ISSUER: api.url,
+    INTERNAL_TOKEN_SECRET: internalTokenSecret.value,
   },
 });
-
-export const api = new sst.aws.ApiGatewayV2("Api");
 
 // Routing stays in Hono; API Gateway only forwards.
 api.route("$default", gateway.arn);

@@ -40,6 +40,7 @@ const allowedOptions: Record<string, Allowed> = {
   Function: functionOptions,
   ApiGatewayV2: {},
   "ApiGatewayV2.route": {},
+  Secret: {},
 };
 
 const globalNames = ["$app", "$dev", "$config", "$interpolate", "sst"] as const;
@@ -110,6 +111,15 @@ function installStandIns(stage: string, dev: boolean): Recorded[] {
     }
   }
 
+  class Secret {
+    readonly value: string;
+    constructor(name: string, placeholder?: unknown) {
+      // The placeholder is a value, not options: nothing to check, nothing infra uses.
+      record("Secret", name, {}, this);
+      this.value = output(name, placeholder === undefined ? "value" : "placeholder");
+    }
+  }
+
   class ApiGatewayV2 {
     readonly url: string;
     constructor(
@@ -138,7 +148,7 @@ function installStandIns(stage: string, dev: boolean): Recorded[] {
     $config: (config: unknown) => config,
     $interpolate: (literals: TemplateStringsArray, ...placeholders: unknown[]) =>
       String.raw(literals, ...placeholders),
-    sst: { aws: { Vpc, Postgres, Function: LambdaFunction, ApiGatewayV2 } },
+    sst: { Secret, aws: { Vpc, Postgres, Function: LambdaFunction, ApiGatewayV2 } },
   });
   return resources;
 }
@@ -164,6 +174,16 @@ function serviceFunction(resources: Recorded[], service: string): Recorded {
   );
   expect(found, `one function for ${service}`).toHaveLength(1);
   return found[0] as Recorded;
+}
+
+function secret(resources: Recorded[], name: string): { value: string } {
+  const found = resources.filter((r) => r.type === "Secret" && r.name === name);
+  expect(found, `one secret ${name}`).toHaveLength(1);
+  return (found[0] as Recorded).instance as { value: string };
+}
+
+function connectionString(database: Record<string, string>): string {
+  return `postgres://${database.username}:${database.password}@${database.host}:${database.port}/${database.database}`;
 }
 
 afterEach(() => {
@@ -192,7 +212,10 @@ describe("sst.config.ts", () => {
       "ApiGatewayV2.route",
       "Function",
       "Function",
+      "Function",
       "Postgres",
+      "Secret",
+      "Secret",
       "Vpc",
     ]);
   });
@@ -240,22 +263,63 @@ describe("functions", () => {
     const catalog = serviceFunction(resources, "catalog");
     const vpc = only(resources, "Vpc").instance;
     const database = only(resources, "Postgres").instance as Record<string, string>;
+    const internal = secret(resources, "InternalTokenSecret");
     expect(catalog.args.handler).toBe("functions/catalog/lambda.handler");
     expect(catalog.args.vpc).toBe(vpc);
-    expect(catalog.args.link).toEqual([database]);
+    expect(catalog.args.link).toEqual([database, internal]);
     expect(catalog.args.url).toBe(true);
     expect(catalog.args.environment).toEqual({
       SERVICE_NAME: "catalog",
-      DATABASE_URL: `postgres://${database.username}:${database.password}@${database.host}:${database.port}/${database.database}`,
+      DATABASE_URL: connectionString(database),
+      INTERNAL_TOKEN_SECRET: internal.value,
     });
   });
 
-  it("gateway calls catalog through its URL", async () => {
+  it("identity sits in the VPC with the database, its key secret and the API as issuer", async () => {
+    const { resources } = await evaluate("production");
+    const identity = serviceFunction(resources, "identity");
+    const database = only(resources, "Postgres").instance as Record<string, string>;
+    const keySecret = secret(resources, "IdentityKeySecret");
+    const internal = secret(resources, "InternalTokenSecret");
+    const api = only(resources, "ApiGatewayV2").instance as { url: string };
+    expect(identity.args.handler).toBe("functions/identity/lambda.handler");
+    expect(identity.args.vpc).toBe(only(resources, "Vpc").instance);
+    expect(identity.args.link).toEqual([database, keySecret, internal]);
+    expect(identity.args.environment).toEqual({
+      SERVICE_NAME: "identity",
+      DATABASE_URL: connectionString(database),
+      IDENTITY_KEY_SECRET: keySecret.value,
+      INTERNAL_TOKEN_SECRET: internal.value,
+      TOKEN_ISSUER: api.url,
+    });
+  });
+
+  it("gateway calls catalog and identity through their URLs, with the API as issuer", async () => {
     const { resources } = await evaluate("production");
     const gateway = serviceFunction(resources, "gateway");
     const catalog = serviceFunction(resources, "catalog").instance as { url: string };
+    const identity = serviceFunction(resources, "identity").instance as { url: string };
+    const internal = secret(resources, "InternalTokenSecret");
+    const api = only(resources, "ApiGatewayV2").instance as { url: string };
     expect(gateway.args.handler).toBe("functions/gateway/lambda.handler");
-    expect(gateway.args.environment).toEqual({ SERVICE_NAME: "gateway", CATALOG_URL: catalog.url });
+    expect(gateway.args.link).toEqual([internal]);
+    expect(gateway.args.environment).toEqual({
+      SERVICE_NAME: "gateway",
+      CATALOG_URL: catalog.url,
+      IDENTITY_URL: identity.url,
+      TOKEN_ISSUER: api.url,
+      INTERNAL_TOKEN_SECRET: internal.value,
+    });
+  });
+
+  it("every function gets the one internal token secret, so their credentials agree", async () => {
+    const { resources } = await evaluate("production");
+    const internal = secret(resources, "InternalTokenSecret");
+    const functions = resources.filter((r) => r.type === "Function");
+    for (const fn of functions) {
+      expect(fn.args.link, fn.name).toContain(internal);
+      expect((fn.args.environment as Args).INTERNAL_TOKEN_SECRET, fn.name).toBe(internal.value);
+    }
   });
 });
 

@@ -50,6 +50,15 @@ declare const $app: {
   readonly stage: string;
 };
 
+declare namespace sst {
+  /** A value set per stage with `sst secret set`; `value` is the secret itself. */
+  class Secret {
+    constructor(name: string, placeholder?: SstInput<string>);
+    readonly name: SstOutput<string>;
+    readonly value: SstOutput<string>;
+  }
+}
+
 declare namespace sst.aws {
   interface VpcArgs {
     nat?: SstInput<"ec2" | "managed">;
