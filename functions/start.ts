@@ -42,7 +42,7 @@ const LocalConfig = v.pipe(
 
 const dataDirOf = (env: NodeJS.ProcessEnv) => env.DATA_DIR || ".data";
 
-const PRUNE_INTERVAL_MS = 60 * 60_000;
+const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
 /** Runs `job` every `intervalMs` (not overlapping itself); returns its stop function. */
 function every(intervalMs: number, job: () => Promise<unknown>, logger: Logger) {
@@ -118,10 +118,11 @@ async function main(): Promise<void> {
     const catalog = await startCatalog(config, { publisher: bus.publisher });
     running.push(catalog.close);
     running.push(catalog.outbox.startSweeper().stop);
-    running.push(every(PRUNE_INTERVAL_MS, () => catalog.prune(), logger));
+    running.push(every(MAINTENANCE_INTERVAL_MS, () => catalog.prune(), logger));
     const identity = await startIdentity(config);
     running.push(identity.close);
-    running.push(every(PRUNE_INTERVAL_MS, () => identity.prune(), logger));
+    running.push(every(MAINTENANCE_INTERVAL_MS, () => identity.prune(), logger));
+    running.push(every(MAINTENANCE_INTERVAL_MS, () => identity.rotateKeyIfDue(), logger));
     // Local runs only: a CLI client, an admin client and a demo customer, secrets in DATA_DIR.
     access = await seedLocalAccess(identity.db, { dataDir: config.DATA_DIR });
     const catalogEvents = bus.subscriber();

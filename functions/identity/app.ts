@@ -21,7 +21,12 @@ import { registerUser, registerUserRules } from "./features/register-user/regist
 import type { OAuthConfig } from "./oauth/deps.js";
 import { pruneOAuth } from "./oauth/prune.js";
 import { mountOAuth } from "./oauth/routes.js";
-import { ensureActiveKey, publicJwks, signingKey } from "./signing-keys/signing-keys.js";
+import {
+  ensureActiveKey,
+  publicJwks,
+  rotateKeyIfDue,
+  signingKey,
+} from "./signing-keys/signing-keys.js";
 
 export const SERVICE_NAME = "identity";
 
@@ -79,6 +84,8 @@ export interface RunningIdentity {
   db: IdentityDb;
   /** Deletes authorization codes and refresh tokens long expired; run it now and then. */
   prune(): Promise<{ codes: number; refreshTokens: number }>;
+  /** Rotates the signing key once it is SIGNING_KEY_ROTATION_DAYS old; run it hourly. */
+  rotateKeyIfDue(): Promise<{ kid: string; activatesAt: Date } | undefined>;
   close(): Promise<void>;
 }
 
@@ -102,6 +109,12 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
     app: createIdentityApp({ db, logger, config }),
     db,
     prune: () => pruneOAuth(db),
+    rotateKeyIfDue: async () => {
+      const maxAge = config.SIGNING_KEY_ROTATION_DAYS * 24 * 60 * 60;
+      const rotated = await rotateKeyIfDue(db, config.IDENTITY_KEY_SECRET, maxAge);
+      if (rotated) logger.info("signing key rotated", rotated);
+      return rotated;
+    },
     close: database.close,
   };
 }

@@ -40,6 +40,8 @@ export const IdentityConfig = v.object(
       positiveInteger(MAX_TOKEN_LIFETIME_SECONDS),
       v.maxValue(MAX_TOKEN_LIFETIME_SECONDS, `must be at most ${MAX_TOKEN_LIFETIME_SECONDS}`),
     ),
+    /** Age after which the signing key is rotated (checked hourly; see signing-keys.ts). */
+    SIGNING_KEY_ROTATION_DAYS: v.pipe(positiveInteger(30), v.maxValue(365, "must be at most 365")),
     /** Lifetime of each refresh token; every refresh issues a new one with a fresh lifetime. */
     REFRESH_TOKEN_TTL_SECONDS: v.pipe(
       positiveInteger(30 * DAY_SECONDS),

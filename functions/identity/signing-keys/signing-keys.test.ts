@@ -9,8 +9,10 @@ import { newKeySecret, useIdentity } from "../testing.js";
 import { KeyDecryptionError, openPrivateKey } from "./key-encryption.js";
 import {
   ensureActiveKey,
+  PUBLISH_AHEAD_SECONDS,
   publicJwks,
   rotateKey,
+  rotateKeyIfDue,
   signingKey,
   VERIFY_WINDOW_SECONDS,
 } from "./signing-keys.js";
@@ -87,37 +89,53 @@ describe.each(databaseKinds)("signing keys on %s", (kind) => {
     expect(protectedHeader.kid).toBe((await activeKeys(identity.db))[0]?.kid);
   });
 
-  it("after rotation signs with the new key and still verifies tokens of the old one", async () => {
+  it("publishes a rotated-in key a minute before it signs, then signs with it", async () => {
     const before = await mint(identity.db, identity.secret);
     const oldKid = decodeProtectedHeader(before).kid;
-    const { kid: newKid } = await rotateKey(identity.db, identity.secret);
+    const { kid: newKid, activatesAt } = await rotateKey(identity.db, identity.secret);
     expect(newKid).not.toBe(oldKid);
+    expect(activatesAt.getTime() - Date.now()).toBeGreaterThan((PUBLISH_AHEAD_SECONDS - 10) * 1000);
 
+    // Published at once, so verifiers can fetch it before they meet a token it signed …
     const jwks = await publicJwks(identity.db);
     expect(jwks.keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
-    const [old] = await identity.db
-      .select()
-      .from(signingKeys)
-      .where(eq(signingKeys.kid, oldKid ?? ""));
-    expect(old?.retiredAt).toBeInstanceOf(Date);
-    expect((await activeKeys(identity.db)).map((key) => key.kid)).toEqual([newKid]);
+    // … while the old key still signs.
+    expect(decodeProtectedHeader(await mint(identity.db, identity.secret)).kid).toBe(oldKid);
 
+    // The handover instant passes (moved, rather than waited for).
+    await identity.db
+      .update(signingKeys)
+      .set({ activatedAt: sql`now() - interval '1 second'` })
+      .where(eq(signingKeys.kid, newKid));
+    await identity.db
+      .update(signingKeys)
+      .set({ retiredAt: sql`now() - interval '1 second'` })
+      .where(eq(signingKeys.kid, oldKid ?? ""));
+    expect((await activeKeys(identity.db)).map((key) => key.kid)).toEqual([newKid]);
     const after = await mint(identity.db, identity.secret);
     expect(decodeProtectedHeader(after).kid).toBe(newKid);
     await expect(verify(identity.db, before)).resolves.toBeDefined();
     await expect(verify(identity.db, after)).resolves.toBeDefined();
   });
 
+  it("rotates at once when told to", async () => {
+    const { kid, activatesAt } = await rotateKey(identity.db, identity.secret, {
+      activateInSeconds: 0,
+    });
+    expect(activatesAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(decodeProtectedHeader(await mint(identity.db, identity.secret)).kid).toBe(kid);
+  });
+
   it("drops a retired key from the JWKS once its tokens must have expired", async () => {
     const { kid: retiring } = await ensureActiveKey(identity.db, identity.secret);
-    await rotateKey(identity.db, identity.secret);
+    const { kid: next } = await rotateKey(identity.db, identity.secret);
     await identity.db
       .update(signingKeys)
       .set({ retiredAt: sql`now() - make_interval(secs => ${VERIFY_WINDOW_SECONDS + 1})` })
       .where(eq(signingKeys.kid, retiring));
     const kids = (await publicJwks(identity.db)).keys.map((key) => key.kid);
     expect(kids).not.toContain(retiring);
-    expect(kids).toHaveLength(2); // the active one and the one retired by the previous test
+    expect(kids[0]).toBe(next);
   });
 
   it("keeps one active key in the database whatever the code tries", async () => {
@@ -165,5 +183,32 @@ describe.runIf(databaseKinds.includes("postgres"))("signing keys on racing insta
       await first.close();
       await second.close();
     }
+  });
+});
+
+describe.each(databaseKinds)("scheduled rotation on %s", (kind) => {
+  const identity = useIdentity(kind);
+  const DAY = 24 * 60 * 60;
+
+  it("rotates only once the newest key is older than the limit, once across instances", async () => {
+    expect(await rotateKeyIfDue(identity.db, identity.secret, 30 * DAY)).toBeUndefined();
+    const [current] = await activeKeys(identity.db);
+    await identity.db
+      .update(signingKeys)
+      .set({ activatedAt: sql`now() - interval '31 days'` })
+      .where(eq(signingKeys.kid, current?.kid ?? ""));
+
+    // Two instances' hourly jobs at once: one rotation.
+    const results = await Promise.all([
+      rotateKeyIfDue(identity.db, identity.secret, 30 * DAY),
+      rotateKeyIfDue(identity.db, identity.secret, 30 * DAY),
+    ]);
+    const rotated = results.filter((result) => result !== undefined);
+    expect(rotated).toHaveLength(1);
+    const [pending] = await activeKeys(identity.db);
+    expect(pending?.kid).toBe(rotated[0]?.kid);
+    // Published ahead: the old key signs until the handover.
+    expect(decodeProtectedHeader(await mint(identity.db, identity.secret)).kid).toBe(current?.kid);
+    expect(await rotateKeyIfDue(identity.db, identity.secret, 30 * DAY)).toBeUndefined();
   });
 });
