@@ -16,10 +16,11 @@ import { type OutboxTable, recordEvents } from "./outbox.js";
 import type { OutboxDispatcher } from "./outbox-dispatcher.js";
 import { withTraceparent } from "./trace-context.js";
 
-const DISPATCH_WAIT_MS = 1000;
+/** How long a change (or a consumer's reaction) waits for its events' dispatch after commit. */
+export const DISPATCH_WAIT_MS = 1000;
 
 /** Waits for `promise` or `ms`, whichever is first, and leaves no timer behind. */
-async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);

@@ -1,7 +1,9 @@
 /**
  * Turns event handlers into a bus `DeliveryHandler`: parses the envelope (a body that is not
  * one is poison and goes to the DLQ with the reason), decodes the payload, and runs the
- * handler in one transaction with the inbox record, so a duplicate is skipped.
+ * handler in one transaction with the inbox record, so a duplicate is skipped. A handler that
+ * reacts with events of its own `publish`es them: they join the same transaction through the
+ * outbox (so an event is applied, and answered, exactly once) and are dispatched after commit.
  *
  * @example
  * const handle = createEventConsumer({
@@ -18,18 +20,23 @@ import type { Delivery, DeliveryHandler } from "../bus/port.js";
 import { PoisonMessage } from "../bus/port.js";
 import type { Database } from "../db/database.js";
 import type { Logger } from "../logger.js";
+import { DISPATCH_WAIT_MS, waitAtMost } from "./changes.js";
 import { decodeEvent, type Envelope, parseEnvelope } from "./envelope.js";
 import type { InboxTable } from "./inbox.js";
-import { inConsumerSpan } from "./trace-context.js";
+import { type OutboxTable, recordEvents } from "./outbox.js";
+import type { OutboxDispatcher } from "./outbox-dispatcher.js";
+import { inConsumerSpan, withTraceparent } from "./trace-context.js";
 
 export interface EventContext<TSchema extends Record<string, unknown>> {
   tx: Database<TSchema>;
   envelope: Envelope;
+  /** Records events in this transaction's outbox; they are dispatched once it commits. */
+  publish(...events: Envelope[]): Promise<void>;
 }
 
 export interface EventHandler<TSchema extends Record<string, unknown>> {
   type: string;
-  handle(envelope: Envelope, tx: Database<TSchema>): Promise<void>;
+  handle(envelope: Envelope, context: EventContext<TSchema>): Promise<void>;
 }
 
 /** A handler for one event type, given the decoded message. */
@@ -39,14 +46,14 @@ export function on<Desc extends DescMessage, TSchema extends Record<string, unkn
 ): EventHandler<TSchema> {
   return {
     type: schema.typeName,
-    async handle(envelope, tx) {
+    async handle(envelope, context) {
       let event: MessageShape<Desc>;
       try {
         event = decodeEvent(envelope, schema);
       } catch (error) {
         throw new PoisonMessage(`payload is not a ${schema.typeName}: ${(error as Error).message}`);
       }
-      await handle(event, { tx, envelope });
+      await handle(event, context);
     },
   };
 }
@@ -58,6 +65,8 @@ export interface EventConsumerOptions<TSchema extends Record<string, unknown>> {
   inbox: InboxTable;
   handlers: readonly EventHandler<TSchema>[];
   logger: Logger;
+  /** Where handlers' own events go; required when a handler publishes. */
+  outbox?: { table: OutboxTable; dispatcher: OutboxDispatcher };
 }
 
 export function createEventConsumer<TSchema extends Record<string, unknown>>(
@@ -83,6 +92,7 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
   };
 
   async function applyOnce(envelope: Envelope, handler: EventHandler<TSchema>): Promise<void> {
+    const published: string[] = [];
     await db.transaction(async (tx) => {
       const first = await tx
         .insert(inbox)
@@ -93,8 +103,24 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
         logger.debug("duplicate event skipped", { consumer: options.name, eventId: envelope.id });
         return;
       }
-      await handler.handle(envelope, tx as unknown as Database<TSchema>);
+      const publish = async (...made: Envelope[]) => {
+        if (!options.outbox)
+          throw new Error(`consumer ${options.name} has no outbox to publish to`);
+        // Inside the consumer span: the reaction continues the trace of what it reacts to.
+        const events = withTraceparent(made);
+        await recordEvents(
+          tx as unknown as Database<Record<string, unknown>>,
+          options.outbox.table,
+          events,
+        );
+        published.push(...events.map((event) => event.id));
+      };
+      await handler.handle(envelope, { tx: tx as unknown as Database<TSchema>, envelope, publish });
     });
+    // After commit, and bounded, like a change: the sweeper retries whatever this does not finish.
+    if (published.length > 0 && options.outbox) {
+      await waitAtMost(options.outbox.dispatcher.dispatch(published), DISPATCH_WAIT_MS);
+    }
   }
 }
 
