@@ -4,27 +4,86 @@
  * derived from this table.
  *
  * @example
- * queuesFor("slipway.catalog.v1.ProductCreated"); // ["catalog"]
+ * queuesFor("slipway.orders.v1.OrderPlaced"); // ["catalog", "orders", "payments"]
  */
 import {
   ProductCreatedSchema,
   ProductUpdatedSchema,
+  ReservationCommittedSchema,
+  ReservationReleasedSchema,
   StockAdjustedSchema,
+  StockRejectedSchema,
+  StockReservedSchema,
+  StockReturnedSchema,
 } from "../../gen/catalog/v1/events_pb.js";
+import {
+  OrderCancelledSchema,
+  OrderConfirmedSchema,
+  OrderPlacedSchema,
+  OrderRefundedSchema,
+  OrderRejectedSchema,
+} from "../../gen/orders/v1/events_pb.js";
+import {
+  PaymentAuthorizedSchema,
+  PaymentCapturedSchema,
+  PaymentDeclinedSchema,
+  PaymentRefundedSchema,
+  PaymentVoidedSchema,
+} from "../../gen/payments/v1/events_pb.js";
+
+const names = (...schemas: { typeName: string }[]) => schemas.map((schema) => schema.typeName);
+
+const productEvents = names(ProductCreatedSchema, ProductUpdatedSchema, StockAdjustedSchema);
+const stockEvents = names(
+  StockReservedSchema,
+  StockRejectedSchema,
+  ReservationReleasedSchema,
+  ReservationCommittedSchema,
+  StockReturnedSchema,
+);
+const orderEvents = names(
+  OrderPlacedSchema,
+  OrderConfirmedSchema,
+  OrderRejectedSchema,
+  OrderCancelledSchema,
+  OrderRefundedSchema,
+);
+const paymentEvents = names(
+  PaymentAuthorizedSchema,
+  PaymentDeclinedSchema,
+  PaymentCapturedSchema,
+  PaymentVoidedSchema,
+  PaymentRefundedSchema,
+);
 
 export const topology = {
   /** Each publishing service has one topic (SNS) or routing-key prefix (RabbitMQ). */
   publishers: {
-    catalog: [ProductCreatedSchema, ProductUpdatedSchema, StockAdjustedSchema].map(
-      (schema) => schema.typeName,
-    ),
+    catalog: [...productEvents, ...stockEvents],
+    orders: orderEvents,
+    payments: paymentEvents,
   },
   /** Each consuming service has one queue, named after it, subscribed to these types. */
   subscriptions: {
-    // The catalog's listing (read model) is a projection of its own events.
-    catalog: [ProductCreatedSchema, ProductUpdatedSchema, StockAdjustedSchema].map(
-      (schema) => schema.typeName,
-    ),
+    // The listing (read model) follows the catalog's own product events; reservations follow
+    // the orders' saga: reserve on placement, commit, release or return on its outcome.
+    catalog: [
+      ...productEvents,
+      ...names(OrderPlacedSchema, OrderConfirmedSchema, OrderRejectedSchema, OrderCancelledSchema),
+    ],
+    // The saga's state machine, and the customer order summaries (its own events).
+    orders: [
+      ...names(StockReservedSchema, StockRejectedSchema, ReservationReleasedSchema),
+      ...names(StockReturnedSchema),
+      ...names(PaymentAuthorizedSchema, PaymentDeclinedSchema, PaymentRefundedSchema),
+      ...orderEvents,
+    ],
+    // Learns the amount and token on placement, authorizes once the stock is held; captures,
+    // voids or refunds on the order's outcome.
+    payments: [
+      ...names(OrderPlacedSchema, StockReservedSchema),
+      ...names(OrderConfirmedSchema, OrderRejectedSchema, OrderCancelledSchema),
+    ],
   },
 } as const satisfies {
   publishers: Record<string, readonly string[]>;

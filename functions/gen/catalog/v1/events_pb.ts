@@ -2,8 +2,8 @@
 // @generated from file catalog/v1/events.proto (package slipway.catalog.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Product } from "./catalog_pb.js";
 import { file_catalog_v1_catalog } from "./catalog_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file catalog/v1/events.proto.
  */
 export const file_catalog_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChdjYXRhbG9nL3YxL2V2ZW50cy5wcm90bxISc2xpcHdheS5jYXRhbG9nLnYxIj4KDlByb2R1Y3RDcmVhdGVkEiwKB3Byb2R1Y3QYASABKAsyGy5zbGlwd2F5LmNhdGFsb2cudjEuUHJvZHVjdCI+Cg5Qcm9kdWN0VXBkYXRlZBIsCgdwcm9kdWN0GAEgASgLMhsuc2xpcHdheS5jYXRhbG9nLnYxLlByb2R1Y3QiwgEKDVN0b2NrQWRqdXN0ZWQSEgoKcHJvZHVjdF9pZBgBIAEoCRINCgVkZWx0YRgCIAEoBRINCgVzdG9jaxgDIAEoBRIOCgZyZWFzb24YBCABKAkSLwoLYWRqdXN0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAYgASgFEiwKB3Byb2R1Y3QYByABKAsyGy5zbGlwd2F5LmNhdGFsb2cudjEuUHJvZHVjdGIGcHJvdG8z", [file_catalog_v1_catalog, file_google_protobuf_timestamp]);
+  fileDesc("ChdjYXRhbG9nL3YxL2V2ZW50cy5wcm90bxISc2xpcHdheS5jYXRhbG9nLnYxIj4KDlByb2R1Y3RDcmVhdGVkEiwKB3Byb2R1Y3QYASABKAsyGy5zbGlwd2F5LmNhdGFsb2cudjEuUHJvZHVjdCI+Cg5Qcm9kdWN0VXBkYXRlZBIsCgdwcm9kdWN0GAEgASgLMhsuc2xpcHdheS5jYXRhbG9nLnYxLlByb2R1Y3QiwgEKDVN0b2NrQWRqdXN0ZWQSEgoKcHJvZHVjdF9pZBgBIAEoCRINCgVkZWx0YRgCIAEoBRINCgVzdG9jaxgDIAEoBRIOCgZyZWFzb24YBCABKAkSLwoLYWRqdXN0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAYgASgFEiwKB3Byb2R1Y3QYByABKAsyGy5zbGlwd2F5LmNhdGFsb2cudjEuUHJvZHVjdCI0CgxSZXNlcnZlZExpbmUSEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSKDAQoNU3RvY2tSZXNlcnZlZBIQCghvcmRlcl9pZBgBIAEoCRIvCgVsaW5lcxgCIAMoCzIgLnNsaXB3YXkuY2F0YWxvZy52MS5SZXNlcnZlZExpbmUSLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKCVNob3J0TGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhEKCXJlcXVlc3RlZBgCIAEoBRIRCglhdmFpbGFibGUYAyABKAUiVQoNU3RvY2tSZWplY3RlZBIQCghvcmRlcl9pZBgBIAEoCRIyCgtzaG9ydF9saW5lcxgCIAMoCzIdLnNsaXB3YXkuY2F0YWxvZy52MS5TaG9ydExpbmUiWgoTUmVzZXJ2YXRpb25SZWxlYXNlZBIQCghvcmRlcl9pZBgBIAEoCRIxCgZyZWFzb24YAiABKA4yIS5zbGlwd2F5LmNhdGFsb2cudjEuUmVsZWFzZVJlYXNvbiIoChRSZXNlcnZhdGlvbkNvbW1pdHRlZBIQCghvcmRlcl9pZBgBIAEoCSIhCg1TdG9ja1JldHVybmVkEhAKCG9yZGVyX2lkGAEgASgJKpIBCg1SZWxlYXNlUmVhc29uEh4KGlJFTEVBU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASIQodUkVMRUFTRV9SRUFTT05fT1JERVJfUkVKRUNURUQQARIiCh5SRUxFQVNFX1JFQVNPTl9PUkRFUl9DQU5DRUxMRUQQAhIaChZSRUxFQVNFX1JFQVNPTl9FWFBJUkVEEANiBnByb3RvMw", [file_catalog_v1_catalog, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message slipway.catalog.v1.ProductCreated
@@ -105,4 +105,199 @@ export type StockAdjusted = Message<"slipway.catalog.v1.StockAdjusted"> & {
  */
 export const StockAdjustedSchema: GenMessage<StockAdjusted> = /*@__PURE__*/
   messageDesc(file_catalog_v1_events, 2);
+
+/**
+ * @generated from message slipway.catalog.v1.ReservedLine
+ */
+export type ReservedLine = Message<"slipway.catalog.v1.ReservedLine"> & {
+  /**
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: int32 quantity = 2;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message slipway.catalog.v1.ReservedLine.
+ * Use `create(ReservedLineSchema)` to create a new message.
+ */
+export const ReservedLineSchema: GenMessage<ReservedLine> = /*@__PURE__*/
+  messageDesc(file_catalog_v1_events, 3);
+
+/**
+ * @generated from message slipway.catalog.v1.StockReserved
+ */
+export type StockReserved = Message<"slipway.catalog.v1.StockReserved"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: repeated slipway.catalog.v1.ReservedLine lines = 2;
+   */
+  lines: ReservedLine[];
+
+  /**
+   * When the reservation is released unless the order's outcome arrives first.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message slipway.catalog.v1.StockReserved.
+ * Use `create(StockReservedSchema)` to create a new message.
+ */
+export const StockReservedSchema: GenMessage<StockReserved> = /*@__PURE__*/
+  messageDesc(file_catalog_v1_events, 4);
+
+/**
+ * @generated from message slipway.catalog.v1.ShortLine
+ */
+export type ShortLine = Message<"slipway.catalog.v1.ShortLine"> & {
+  /**
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: int32 requested = 2;
+   */
+  requested: number;
+
+  /**
+   * Units the catalog could have reserved (0 for an unknown product).
+   *
+   * @generated from field: int32 available = 3;
+   */
+  available: number;
+};
+
+/**
+ * Describes the message slipway.catalog.v1.ShortLine.
+ * Use `create(ShortLineSchema)` to create a new message.
+ */
+export const ShortLineSchema: GenMessage<ShortLine> = /*@__PURE__*/
+  messageDesc(file_catalog_v1_events, 5);
+
+/**
+ * Nothing was reserved: at least one line was short.
+ *
+ * @generated from message slipway.catalog.v1.StockRejected
+ */
+export type StockRejected = Message<"slipway.catalog.v1.StockRejected"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: repeated slipway.catalog.v1.ShortLine short_lines = 2;
+   */
+  shortLines: ShortLine[];
+};
+
+/**
+ * Describes the message slipway.catalog.v1.StockRejected.
+ * Use `create(StockRejectedSchema)` to create a new message.
+ */
+export const StockRejectedSchema: GenMessage<StockRejected> = /*@__PURE__*/
+  messageDesc(file_catalog_v1_events, 6);
+
+/**
+ * @generated from message slipway.catalog.v1.ReservationReleased
+ */
+export type ReservationReleased = Message<"slipway.catalog.v1.ReservationReleased"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: slipway.catalog.v1.ReleaseReason reason = 2;
+   */
+  reason: ReleaseReason;
+};
+
+/**
+ * Describes the message slipway.catalog.v1.ReservationReleased.
+ * Use `create(ReservationReleasedSchema)` to create a new message.
+ */
+export const ReservationReleasedSchema: GenMessage<ReservationReleased> = /*@__PURE__*/
+  messageDesc(file_catalog_v1_events, 7);
+
+/**
+ * @generated from message slipway.catalog.v1.ReservationCommitted
+ */
+export type ReservationCommitted = Message<"slipway.catalog.v1.ReservationCommitted"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message slipway.catalog.v1.ReservationCommitted.
+ * Use `create(ReservationCommittedSchema)` to create a new message.
+ */
+export const ReservationCommittedSchema: GenMessage<ReservationCommitted> = /*@__PURE__*/
+  messageDesc(file_catalog_v1_events, 8);
+
+/**
+ * A confirmed order was cancelled: its units are back in stock.
+ *
+ * @generated from message slipway.catalog.v1.StockReturned
+ */
+export type StockReturned = Message<"slipway.catalog.v1.StockReturned"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message slipway.catalog.v1.StockReturned.
+ * Use `create(StockReturnedSchema)` to create a new message.
+ */
+export const StockReturnedSchema: GenMessage<StockReturned> = /*@__PURE__*/
+  messageDesc(file_catalog_v1_events, 9);
+
+/**
+ * @generated from enum slipway.catalog.v1.ReleaseReason
+ */
+export enum ReleaseReason {
+  /**
+   * @generated from enum value: RELEASE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: RELEASE_REASON_ORDER_REJECTED = 1;
+   */
+  ORDER_REJECTED = 1,
+
+  /**
+   * @generated from enum value: RELEASE_REASON_ORDER_CANCELLED = 2;
+   */
+  ORDER_CANCELLED = 2,
+
+  /**
+   * No outcome arrived in time.
+   *
+   * @generated from enum value: RELEASE_REASON_EXPIRED = 3;
+   */
+  EXPIRED = 3,
+}
+
+/**
+ * Describes the enum slipway.catalog.v1.ReleaseReason.
+ */
+export const ReleaseReasonSchema: GenEnum<ReleaseReason> = /*@__PURE__*/
+  enumDesc(file_catalog_v1_events, 0);
 

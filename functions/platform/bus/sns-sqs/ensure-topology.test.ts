@@ -115,13 +115,27 @@ describe("ensureSnsSqsTopology", () => {
     const created = await ensureSnsSqsTopology(emulator.clients, { namespace });
     expect(Object.keys(created.topics)).toEqual(Object.keys(topology.publishers));
     expect(Object.keys(created.queues)).toEqual(Object.keys(topology.subscriptions));
-    expect(created.subscriptions).toEqual([
-      expect.objectContaining({
-        service: "catalog",
-        queue: "catalog",
-        types: topology.subscriptions.catalog,
+    // One subscription per (publisher's topic, consuming queue) pair that shares a type,
+    // filtered to exactly the shared types.
+    const expected = Object.entries(topology.publishers).flatMap(([service, published]) =>
+      Object.entries(topology.subscriptions).flatMap(([queue, wanted]) => {
+        const types = (wanted as readonly string[]).filter((type) =>
+          (published as readonly string[]).includes(type),
+        );
+        return types.length > 0 ? [{ service, queue, types }] : [];
       }),
-    ]);
+    );
+    expect(expected.length).toBeGreaterThan(3);
+    const key = (s: { service: string; queue: string }) => `${s.service}→${s.queue}`;
+    expect(
+      created.subscriptions
+        .map(({ service, queue, types }) => ({ service, queue, types: [...types].sort() }))
+        .sort((a, b) => key(a).localeCompare(key(b))),
+    ).toEqual(
+      expected
+        .map((s) => ({ ...s, types: [...s.types].sort() }))
+        .sort((a, b) => key(a).localeCompare(key(b))),
+    );
   });
 
   it("refuses a visibility timeout under 6 × the consumer's timeout, and unpublished types", async () => {
