@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../money/v1/money_pb.js";
 import { file_money_v1_money } from "../../money/v1/money_pb.js";
 import type { DeclineReason } from "./payments_pb.js";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file payments/v1/events.proto.
  */
 export const file_payments_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChhwYXltZW50cy92MS9ldmVudHMucHJvdG8SE3NsaXB3YXkucGF5bWVudHMudjEiTgoRUGF5bWVudEF1dGhvcml6ZWQSEAoIb3JkZXJfaWQYASABKAkSJwoGYW1vdW50GAIgASgLMhcuc2xpcHdheS5tb25leS52MS5Nb25leSJXCg9QYXltZW50RGVjbGluZWQSEAoIb3JkZXJfaWQYASABKAkSMgoGcmVhc29uGAIgASgOMiIuc2xpcHdheS5wYXltZW50cy52MS5EZWNsaW5lUmVhc29uIkwKD1BheW1lbnRDYXB0dXJlZBIQCghvcmRlcl9pZBgBIAEoCRInCgZhbW91bnQYAiABKAsyFy5zbGlwd2F5Lm1vbmV5LnYxLk1vbmV5IiEKDVBheW1lbnRWb2lkZWQSEAoIb3JkZXJfaWQYASABKAkiTAoPUGF5bWVudFJlZnVuZGVkEhAKCG9yZGVyX2lkGAEgASgJEicKBmFtb3VudBgCIAEoCzIXLnNsaXB3YXkubW9uZXkudjEuTW9uZXliBnByb3RvMw", [file_money_v1_money, file_payments_v1_payments]);
+  fileDesc("ChhwYXltZW50cy92MS9ldmVudHMucHJvdG8SE3NsaXB3YXkucGF5bWVudHMudjEiiwEKEVBheW1lbnRBdXRob3JpemVkEhAKCG9yZGVyX2lkGAEgASgJEicKBmFtb3VudBgCIAEoCzIXLnNsaXB3YXkubW9uZXkudjEuTW9uZXkSOwoXcmVzZXJ2YXRpb25fZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKD1BheW1lbnREZWNsaW5lZBIQCghvcmRlcl9pZBgBIAEoCRIyCgZyZWFzb24YAiABKA4yIi5zbGlwd2F5LnBheW1lbnRzLnYxLkRlY2xpbmVSZWFzb24iTAoPUGF5bWVudENhcHR1cmVkEhAKCG9yZGVyX2lkGAEgASgJEicKBmFtb3VudBgCIAEoCzIXLnNsaXB3YXkubW9uZXkudjEuTW9uZXkiIQoNUGF5bWVudFZvaWRlZBIQCghvcmRlcl9pZBgBIAEoCSJMCg9QYXltZW50UmVmdW5kZWQSEAoIb3JkZXJfaWQYASABKAkSJwoGYW1vdW50GAIgASgLMhcuc2xpcHdheS5tb25leS52MS5Nb25leWIGcHJvdG8z", [file_google_protobuf_timestamp, file_money_v1_money, file_payments_v1_payments]);
 
 /**
  * @generated from message slipway.payments.v1.PaymentAuthorized
@@ -29,6 +31,14 @@ export type PaymentAuthorized = Message<"slipway.payments.v1.PaymentAuthorized">
    * @generated from field: slipway.money.v1.Money amount = 2;
    */
   amount?: Money | undefined;
+
+  /**
+   * The stock reservation's expiry (from StockReserved): orders confirms only before it, so a
+   * confirmation never meets stock that was already released.
+   *
+   * @generated from field: google.protobuf.Timestamp reservation_expire_time = 3;
+   */
+  reservationExpireTime?: Timestamp | undefined;
 };
 
 /**
