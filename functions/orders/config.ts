@@ -1,0 +1,20 @@
+// The orders service's configuration, read from the environment once per process.
+import * as v from "valibot";
+import { internalCredentialConfig } from "../platform/auth/internal-credential.js";
+import { busConfig } from "../platform/bus/config.js";
+import { httpUrl, logLevel, port, positiveInteger } from "../platform/config.js";
+import { databaseConfig } from "../platform/db/config.js";
+
+export const OrdersConfig = v.object({
+  ...databaseConfig,
+  ...busConfig,
+  ...internalCredentialConfig,
+  PORT_ORDERS: port(3003),
+  /** Where the catalog service's Connect API answers: PlaceOrder prices lines there. */
+  CATALOG_URL: v.optional(httpUrl, "http://127.0.0.1:3002"),
+  /** Deadline of each call to catalog, in milliseconds; services accept at most 60 s. */
+  RPC_TIMEOUT_MS: v.pipe(positiveInteger(5000), v.maxValue(60_000, "must be at most 60000")),
+  LOG_LEVEL: logLevel,
+});
+
+export type OrdersConfig = v.InferOutput<typeof OrdersConfig>;
