@@ -1,0 +1,15 @@
+// AWS Lambda entry of the payments event consumer: SQS batches from the payments queue, with
+// partial batch responses so only failed records are retried.
+import { openBus } from "../platform/bus/open-bus.js";
+import { sqsEventHandler } from "../platform/bus/sns-sqs/sqs-event-handler.js";
+import { loadConfig } from "../platform/config.js";
+import { createLogger } from "../platform/logger.js";
+import { SERVICE_NAME, startPayments } from "./app.js";
+import { PaymentsConfig } from "./config.js";
+
+const config = loadConfig(PaymentsConfig);
+const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
+const bus = await openBus({ ...config, logger });
+const payments = await startPayments(config, { publisher: bus.publisher });
+
+export const handler = sqsEventHandler(payments.consumer, { logger });

@@ -1,0 +1,13 @@
+// AWS Lambda entry of the payments service's Connect API.
+import { openBus } from "../platform/bus/open-bus.js";
+import { loadConfig } from "../platform/config.js";
+import { lambdaHandler } from "../platform/lambda.js";
+import { createLogger } from "../platform/logger.js";
+import { SERVICE_NAME, startPayments } from "./app.js";
+import { PaymentsConfig } from "./config.js";
+
+const config = loadConfig(PaymentsConfig);
+const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
+const payments = await startPayments(config, { publisher: bus.publisher });
+
+export const handler = lambdaHandler(payments.app);
