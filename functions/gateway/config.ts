@@ -10,6 +10,8 @@ export const GatewayConfig = v.object({
   CATALOG_URL: v.optional(httpUrl, "http://127.0.0.1:3002"),
   /** Where the identity service answers: Connect, OAuth endpoints and its key set. */
   IDENTITY_URL: v.optional(httpUrl, "http://127.0.0.1:3001"),
+  /** Where the orders service's Connect API answers. */
+  ORDERS_URL: v.optional(httpUrl, "http://127.0.0.1:3003"),
   /**
    * This gateway's public base URL: the `iss` access tokens must carry (identity is told the
    * same), and the base of the OAuth URLs in /openapi.json. Compared as a string, exactly.

@@ -8,9 +8,11 @@
  * // tests: services in process, and keys of their own
  * startGateway(config, { upstreams: { catalog: inProcessFetch(catalogApp) }, jwks: createLocalJWKSet(keys) });
  */
+import type { DescService } from "@bufbuild/protobuf";
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
 import { CatalogService } from "../gen/catalog/v1/catalog_pb.js";
 import { IdentityService } from "../gen/identity/v1/identity_pb.js";
+import { OrdersService } from "../gen/orders/v1/orders_pb.js";
 import { ACCESS_TOKEN_AUDIENCE, createAccessTokenVerifier } from "../platform/auth/access-token.js";
 import { createCredentialInterceptor } from "../platform/auth/internal-credential.js";
 import { createLogger } from "../platform/logger.js";
@@ -26,7 +28,7 @@ import type { GatewayConfig } from "./config.js";
  */
 export const JWKS_COOLDOWN_MS = 5_000;
 
-export type Upstream = "catalog" | "identity";
+export type Upstream = "catalog" | "identity" | "orders";
 
 export interface GatewayOptions {
   /** How every call to a service is made (a request signer, say); Node's fetch by default. */
@@ -40,11 +42,7 @@ export interface GatewayOptions {
 export function startGateway(config: GatewayConfig, options: GatewayOptions = {}) {
   const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
   const fetchFor = (upstream: Upstream) => options.upstreams?.[upstream] ?? options.fetch;
-  const clientOf = <S extends typeof CatalogService | typeof IdentityService>(
-    service: S,
-    to: Upstream,
-    baseUrl: string,
-  ) =>
+  const clientOf = <S extends DescService>(service: S, to: Upstream, baseUrl: string) =>
     createServiceClient(service, {
       baseUrl,
       timeoutMs: config.RPC_TIMEOUT_MS,
@@ -75,6 +73,7 @@ export function startGateway(config: GatewayConfig, options: GatewayOptions = {}
   return createGatewayApp({
     catalog: clientOf(CatalogService, "catalog", config.CATALOG_URL),
     identity: clientOf(IdentityService, "identity", config.IDENTITY_URL),
+    orders: clientOf(OrdersService, "orders", config.ORDERS_URL),
     identityHttp: {
       baseUrl: config.IDENTITY_URL,
       fetch: identityFetch ?? globalThis.fetch,

@@ -51,6 +51,7 @@ export const testGatewayConfig: GatewayConfig = {
   PORT_GATEWAY: 0,
   CATALOG_URL: "http://catalog.test",
   IDENTITY_URL: "http://identity.test",
+  ORDERS_URL: "http://orders.test",
   TOKEN_ISSUER: TEST_TOKEN_CONTEXT.issuer,
   INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
   RPC_TIMEOUT_MS: 5000,
@@ -110,12 +111,18 @@ export interface UseGatewayOptions {
   catalog?: boolean;
   /** Run a real identity behind the gateway (default false). */
   identity?: boolean;
+  /**
+   * The orders service behind the gateway: anything with a Connect app serving OrdersService
+   * (a `fakeOrders()`, say), read when the gateway is built. None by default.
+   */
+  orders?: { readonly app: { fetch(request: Request): Response | Promise<Response> } };
 }
 
 /**
- * A gateway over a fresh catalog and/or identity, each on its own database, built before the
- * file's tests (services stopped after). A service not run fails as if it were down. Each
- * database is large: ask for the services a file needs, not both by habit.
+ * A gateway over a fresh catalog and/or identity, each on its own database, and the orders
+ * service given, built before the file's tests (services stopped after). A service not run
+ * fails as if it were down. Each database is large: ask for the services a file needs, not
+ * both by habit.
  */
 export function useGateway(kind: DatabaseKind, options: UseGatewayOptions = {}): GatewayUnderTest {
   const catalog = options.catalog === false ? undefined : useCatalog(kind);
@@ -134,6 +141,7 @@ export function useGateway(kind: DatabaseKind, options: UseGatewayOptions = {}):
       upstreams: {
         catalog: catalog ? inProcessFetch(catalog.app) : serviceDown,
         identity: identity ? inProcessFetch(identity.app) : serviceDown,
+        orders: options.orders ? inProcessFetch(options.orders.app) : serviceDown,
       },
       jwks: testJwks,
     });
