@@ -10,7 +10,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { ValidationTargets } from "hono";
 import { validator } from "hono-openapi";
 import * as v from "valibot";
-import { objectMessage } from "../platform/validation/rules.js";
+import { objectMessage, pageSizeRule } from "../platform/validation/rules.js";
 import { type FieldError, ProblemError } from "./problem.js";
 
 export function validate<Schema extends StandardSchemaV1, Target extends keyof ValidationTargets>(
@@ -39,6 +39,7 @@ const targetNames: Partial<Record<keyof ValidationTargets, string>> = {
   json: "request body",
   query: "query string",
   param: "path",
+  header: "request header",
 };
 
 function fieldError(target: keyof ValidationTargets, issue: StandardSchemaV1.Issue): FieldError {
@@ -63,3 +64,30 @@ function fieldError(target: keyof ValidationTargets, issue: StandardSchemaV1.Iss
 /** A JSON object schema that rejects unknown fields, so a typo never passes silently. */
 export const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
   v.strictObject(entries, objectMessage);
+
+/** Most items a collection answers per page. */
+export const MAX_PAGE_SIZE = 100;
+
+const singleValue = v.string("must be given once");
+
+/**
+ * `cursor` and `limit` of a collection's query string, for `v.object({ ...pageQuery(20) })`:
+ * `limit` arrives as text and becomes a number between 1 and MAX_PAGE_SIZE.
+ */
+export function pageQuery(defaultSize: number) {
+  return {
+    cursor: v.optional(
+      v.pipe(singleValue, v.description("`nextCursor` of the previous page; omit for the first")),
+    ),
+    limit: v.optional(
+      v.pipe(
+        singleValue,
+        // Digits only: Number() would also take "0x10", "1e1" and " 5 ".
+        v.check((text) => /^\d{1,9}$/.test(text), "must be a whole number"),
+        v.toNumber("must be a number"),
+        pageSizeRule(MAX_PAGE_SIZE),
+        v.description(`Items per page; ${defaultSize} when omitted`),
+      ),
+    ),
+  };
+}

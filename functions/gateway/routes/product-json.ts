@@ -47,7 +47,8 @@ export const ProductPageJson = v.pipe(
 
 export const ProductIdParams = v.object({ id: uuidRule });
 
-export function moneyToJson(money: Money | undefined) {
+/** Catalog's Money or the shared slipway.money.v1.Money: the same two fields. */
+export function moneyToJson(money: Pick<Money, "amountMinor" | "currency"> | undefined) {
   // Amounts are capped at Number.MAX_SAFE_INTEGER by the catalog, so the conversion is exact.
   return { amountMinor: Number(money?.amountMinor ?? 0n), currency: money?.currency ?? "" };
 }

@@ -5,11 +5,11 @@ import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import type { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
 import { callerValues } from "../../platform/auth/internal-credential.js";
-import { int32Rule, pageSizeRule } from "../../platform/validation/rules.js";
+import { int32Rule } from "../../platform/validation/rules.js";
 import { type AuthEnv, type RequireScopes, verifiedCaller } from "../auth.js";
 import { bodyFields, methodNotAllowed, parameterFields, rethrowWithFields } from "../errors.js";
 import { jsonResponse, problemResponses, publicRoute, securedRoute } from "../openapi-responses.js";
-import { jsonObject, validate } from "../validate.js";
+import { jsonObject, pageQuery, validate } from "../validate.js";
 import {
   MoneyJson,
   ProductIdParams,
@@ -18,7 +18,6 @@ import {
   productToJson,
 } from "./product-json.js";
 
-export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 20;
 
 const text = v.string("must be a string");
@@ -48,29 +47,15 @@ const AdjustStockBody = jsonObject({
   reason: v.optional(text, ""),
 });
 
-const singleValue = v.string("must be given once");
-
 const ListProductsQuery = v.object({
   q: v.optional(
     v.pipe(
-      singleValue,
+      v.string("must be given once"),
       v.maxLength(200, "must be at most 200 characters"),
       v.description("Only products whose name contains this text, ignoring case"),
     ),
   ),
-  cursor: v.optional(
-    v.pipe(singleValue, v.description("`nextCursor` of the previous page; omit for the first")),
-  ),
-  limit: v.optional(
-    v.pipe(
-      singleValue,
-      // Digits only: Number() would also take "0x10", "1e1" and " 5 ".
-      v.check((text) => /^\d{1,9}$/.test(text), "must be a whole number"),
-      v.toNumber("must be a number"),
-      pageSizeRule(MAX_PAGE_SIZE),
-      v.description(`Items per page; ${DEFAULT_PAGE_SIZE} when omitted`),
-    ),
-  ),
+  ...pageQuery(DEFAULT_PAGE_SIZE),
 });
 
 // The catalog's request field names where they differ from this API's JSON.
