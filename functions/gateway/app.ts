@@ -3,12 +3,14 @@ import type { Client } from "@connectrpc/connect";
 import { Hono } from "hono";
 import type { CatalogService } from "../gen/catalog/v1/catalog_pb.js";
 import type { IdentityService } from "../gen/identity/v1/identity_pb.js";
+import type { OrdersService } from "../gen/orders/v1/orders_pb.js";
 import type { Logger } from "../platform/logger.js";
 import type { RequireScopes } from "./auth.js";
 import { createErrorHandler, notFoundHandler } from "./errors.js";
 import { jsonBody } from "./json-body.js";
 import { mountApiDocs } from "./openapi.js";
 import { type IdentityProxyOptions, identityProxyRoutes } from "./routes/identity-proxy.js";
+import { orderRoutes } from "./routes/orders.js";
 import { productRoutes } from "./routes/products.js";
 import { userRoutes } from "./routes/users.js";
 
@@ -18,6 +20,7 @@ const API_VERSION = "1.0.0";
 export interface GatewayDeps {
   catalog: Client<typeof CatalogService>;
   identity: Client<typeof IdentityService>;
+  orders: Client<typeof OrdersService>;
   /** Identity's OAuth endpoints and key set, relayed at this origin. */
   identityHttp: Pick<IdentityProxyOptions, "baseUrl" | "fetch" | "timeoutMs">;
   requireScopes: RequireScopes;
@@ -28,7 +31,7 @@ export interface GatewayDeps {
 }
 
 export function createGatewayApp(deps: GatewayDeps): Hono {
-  const { catalog, identity, requireScopes, logger, bodyLimitBytes } = deps;
+  const { catalog, identity, orders, requireScopes, logger, bodyLimitBytes } = deps;
   const app = new Hono();
   app.onError(createErrorHandler(logger));
   app.notFound(notFoundHandler);
@@ -36,6 +39,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono {
 
   const body = jsonBody(bodyLimitBytes);
   app.route("/v1/products", productRoutes(catalog, { jsonBody: body, requireScopes }));
+  app.route("/v1/orders", orderRoutes(orders, { jsonBody: body, requireScopes }));
   app.route("/v1", userRoutes(identity, { jsonBody: body, requireScopes }));
   app.route("/", identityProxyRoutes({ ...deps.identityHttp, bodyLimitBytes, logger }));
   mountApiDocs(app, { version: API_VERSION, tokenIssuer: deps.tokenIssuer });

@@ -89,6 +89,10 @@ describe("OpenAPI document", () => {
         "POST /v1/products/{id}/stock",
         "POST /v1/users",
         "GET /v1/me",
+        "POST /v1/orders",
+        "GET /v1/orders",
+        "GET /v1/orders/{id}",
+        "POST /v1/orders/{id}/cancel",
       ]),
     );
     const documented = operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`);
@@ -121,8 +125,14 @@ describe("OpenAPI document", () => {
   });
 
   it("documents JSON request bodies that refuse unknown fields", () => {
-    const withBody = operations().filter(({ method }) => method === "post" || method === "patch");
-    expect(withBody).toHaveLength(4);
+    // Cancelling an order is a POST that takes no body.
+    const bodiless = ["cancelOrder"];
+    const withBody = operations().filter(
+      ({ method, operation }) =>
+        (method === "post" || method === "patch") &&
+        !bodiless.includes(operation.operationId ?? ""),
+    );
+    expect(withBody).toHaveLength(5);
     for (const { path, method, operation } of withBody) {
       const body = (operation as { requestBody?: RequestBodyDoc }).requestBody;
       const schema = body?.content?.["application/json"]?.schema;
@@ -133,10 +143,21 @@ describe("OpenAPI document", () => {
 
   // `limit` arrives as a string and is parsed; the document must describe the number it becomes
   // (no string default, no pattern meant for the text).
-  it("documents limit as an integer between 1 and 100", () => {
-    const list = document.paths["/v1/products"]?.get as { parameters?: ParameterDoc[] };
-    const limit = list.parameters?.find((parameter) => parameter.name === "limit");
-    expect(limit?.schema).toEqual({ type: "integer", minimum: 1, maximum: 100 });
+  it.each(["/v1/products", "/v1/orders"])(
+    "documents limit of %s as an integer between 1 and 100",
+    (path) => {
+      const list = document.paths[path]?.get as { parameters?: ParameterDoc[] };
+      const limit = list.parameters?.find((parameter) => parameter.name === "limit");
+      expect(limit?.schema).toEqual({ type: "integer", minimum: 1, maximum: 100 });
+    },
+  );
+
+  it("documents the Idempotency-Key header of placing an order", () => {
+    const place = document.paths["/v1/orders"]?.post as Operation & { parameters?: ParameterDoc[] };
+    const header = place.parameters?.find((parameter) => parameter.in === "header");
+    expect(header?.name.toLowerCase()).toBe("idempotency-key");
+    expect(header).not.toHaveProperty("required", true);
+    expect(Object.keys(place.responses ?? {})).toEqual(expect.arrayContaining(["201", "422"]));
   });
 
   it("describes OAuth 2.0: authorization code with PKCE and client credentials, at the issuer", () => {
@@ -170,6 +191,10 @@ describe("OpenAPI document", () => {
       adjustStock: admin,
       registerUser: [],
       getMe: [{ oauth2: ["profile"] }],
+      placeOrder: [{ oauth2: ["orders:write"] }],
+      listOrders: [{ oauth2: ["orders:read"] }],
+      getOrder: [{ oauth2: ["orders:read"] }],
+      cancelOrder: [{ oauth2: ["orders:write"] }],
     });
   });
 

@@ -51,6 +51,7 @@ export function mountApiDocs(app: Hono, { version, tokenIssuer }: ApiDocsOptions
         tags: [
           { name: "products", description: "The product catalog" },
           { name: "users", description: "Registration and your own profile" },
+          { name: "orders", description: "Your orders: place, follow and cancel them" },
         ],
         components: {
           securitySchemes: {

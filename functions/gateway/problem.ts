@@ -20,6 +20,8 @@ export const problemKinds = {
   conflict: { status: 409, title: "Conflicts with the current state" },
   "payload-too-large": { status: 413, title: "Request body too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  // 422, as draft-ietf-httpapi-idempotency-key-header asks of a key reused with another body.
+  "idempotency-key-reused": { status: 422, title: "Idempotency key used for another request" },
   "too-many-requests": { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
   "bad-gateway": { status: 502, title: "A service answered badly" },

@@ -112,7 +112,7 @@ const cases: Case[] = [
   when("limit=101", `GET ${PRODUCTS}?limit=101`, undefined, invalid, ["?limit"]),
   when("limit=abc", `GET ${PRODUCTS}?limit=abc`, undefined, invalid, ["?limit"]),
   when("bad cursor", `GET ${PRODUCTS}?cursor=not-a-cursor`, undefined, invalid, ["?cursor"]),
-  when("unknown route", "GET /v1/orders", undefined, "not-found"),
+  when("unknown route", "GET /v1/carts", undefined, "not-found"),
   // State.
   when("stock below zero", `POST ${STOCK}`, { delta: -6 }, "conflict"),
   when("duplicate SKU", `POST ${PRODUCTS}`, productBody(duplicateSku), "conflict"),
