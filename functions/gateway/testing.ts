@@ -2,7 +2,8 @@
  * Test harness for the gateway: the real gateway app in front of a real catalog (see
  * `useCatalog`) and, when asked, a real identity, wired in process through their own HTTP apps,
  * so a request crosses REST validation, the token check, the Connect client with its internal
- * credential, the service's interceptors and its database.
+ * credential, the service's interceptors and its database. Orders come from whatever app is
+ * given as `orders` (`fakeOrders()` from ./fake-orders.ts, or a real orders service).
  *
  * Gateways built here trust one test signing key: `testToken(scope)` mints a token it accepts,
  * `adminToken()` one with `catalog:write`, and `authorized(init, token)` sends it.
@@ -16,6 +17,10 @@
  *     expect(response.status).toBe(201);
  *   });
  * });
+ *
+ * const orders = fakeOrders();
+ * const gateway = useGateway("pglite", { catalog: false, orders });
+ * // orders.callsOf("placeOrder")[0]?.caller.subject, orders.answer("getOrder", () => { throw … })
  */
 
 import type { Hono } from "hono";
