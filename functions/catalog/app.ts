@@ -29,11 +29,16 @@ import { openCatalogDatabase } from "./db/open.js";
 import { inbox, outbox } from "./db/schema.js";
 import { adjustStock, adjustStockRules } from "./features/adjust-stock/adjust-stock.js";
 import { createProduct, createProductRules } from "./features/create-product/create-product.js";
+import { expireReservations } from "./features/expire-reservations/expire-reservations.js";
 import { getProduct, getProductRules } from "./features/get-product/get-product.js";
 import { listProducts, listProductsRules } from "./features/list-products/list-products.js";
 import { LISTING_CONSUMER, listingHandlers } from "./features/project-listing/project-listing.js";
+import { reserveStockHandlers } from "./features/reserve-stock/reserve-stock.js";
+import { settleReservationHandlers } from "./features/settle-reservation/settle-reservation.js";
 import { updateProduct, updateProductRules } from "./features/update-product/update-product.js";
 import type { CatalogChange, CatalogDb } from "./product.js";
+import { pruneReservations, RESERVATIONS_CONSUMER } from "./reservation.js";
+import { routeDeliveries } from "./route-deliveries.js";
 
 export const SERVICE_NAME = "catalog";
 
@@ -92,12 +97,20 @@ export function createCatalogApp({ db, change, logger, internalSecret }: Catalog
 export interface RunningCatalog {
   app: Hono;
   db: CatalogDb;
-  /** Applies the events of the catalog's queue (the listing projection). */
+  /**
+   * Applies the events of the catalog's queue: product events to the listing projection, the
+   * orders' saga events to the stock reservations.
+   */
   consumer: DeliveryHandler;
   /** Publishes what the outbox holds; run its sweeper wherever the service runs. */
   outbox: OutboxDispatcher;
-  /** Deletes outbox and inbox rows past their retention; run it now and then. */
-  prune(): Promise<{ outbox: number; inbox: number }>;
+  /**
+   * Releases reservations past their expiry and grace, giving their units back; answers how
+   * many. Run it every few seconds; several instances may run it at once.
+   */
+  expireReservations(): Promise<number>;
+  /** Deletes outbox, inbox and settled reservation rows past their retention; run it now and then. */
+  prune(): Promise<{ outbox: number; inbox: number; reservations: number }>;
   close(): Promise<void>;
 }
 
@@ -115,23 +128,55 @@ export async function startCatalog(
   const database = await openCatalogDatabase(config);
   const db = database.db;
   const dispatcher = createOutboxDispatcher({ db, outbox, publisher, logger });
+  const change = createChangeRunner({ db, outbox, dispatcher });
+  const reservationHandlers = [
+    ...reserveStockHandlers({ ttlSeconds: config.RESERVATION_TTL_SECONDS, logger }),
+    ...settleReservationHandlers({ logger }),
+  ];
+  const consumer = routeDeliveries(
+    [
+      {
+        types: listingHandlers.map((handler) => handler.type),
+        consumer: createEventConsumer({
+          name: LISTING_CONSUMER,
+          db,
+          inbox,
+          handlers: listingHandlers,
+          logger,
+        }),
+      },
+      {
+        types: reservationHandlers.map((handler) => handler.type),
+        consumer: createEventConsumer({
+          name: RESERVATIONS_CONSUMER,
+          db,
+          inbox,
+          handlers: reservationHandlers,
+          logger,
+          outbox: { table: outbox, dispatcher },
+        }),
+      },
+    ],
+    logger,
+  );
   return {
     app: createCatalogApp({
       db,
-      change: createChangeRunner({ db, outbox, dispatcher }),
+      change,
       logger,
       internalSecret: config.INTERNAL_TOKEN_SECRET,
     }),
     db,
-    consumer: createEventConsumer({
-      name: LISTING_CONSUMER,
-      db,
-      inbox,
-      handlers: listingHandlers,
-      logger,
-    }),
+    consumer,
     outbox: dispatcher,
-    prune: async () => ({ outbox: await dispatcher.prune(), inbox: await pruneInbox(db, inbox) }),
+    expireReservations: expireReservations(change, {
+      graceSeconds: config.RESERVATION_GRACE_SECONDS,
+    }),
+    prune: async () => ({
+      outbox: await dispatcher.prune(),
+      inbox: await pruneInbox(db, inbox),
+      reservations: await pruneReservations(db),
+    }),
     close: database.close,
   };
 }

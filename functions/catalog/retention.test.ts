@@ -30,7 +30,7 @@ describe("outbox and inbox retention", () => {
         .set({ handledAt: sql`now() - interval '15 days'` })
         .where(sql`${inbox.eventId} = ${row?.id}`);
     }
-    expect(await catalog.prune()).toEqual({ outbox: 2, inbox: 2 });
+    expect(await catalog.prune()).toEqual({ outbox: 2, inbox: 2, reservations: 0 });
     expect(await catalog.db.$count(outbox)).toBe(1);
     expect(await catalog.db.$count(inbox)).toBe(1);
   });
