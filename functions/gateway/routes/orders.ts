@@ -26,7 +26,7 @@ const MAX_LINES = 50;
 const MAX_QUANTITY = 1000;
 
 /** The header's name as Hono's validator reads headers (lower case; HTTP/2 sends no other). */
-export const IDEMPOTENCY_KEY = "idempotency-key";
+const IDEMPOTENCY_KEY = "idempotency-key";
 
 // The limits the proto states are checked here too, so the document shows them and a bad body
 // fails before a call; the rules needing data (each product once and known, one currency) are
