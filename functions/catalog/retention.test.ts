@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
 import { describe, expect, it } from "vitest";
-import { inbox, outbox } from "./db/schema.js";
+import { inbox, outbox, reservationLines, reservations } from "./db/schema.js";
 import { uniqueSku, useCatalog } from "./testing.js";
 
 describe("outbox and inbox retention", () => {
@@ -46,5 +47,37 @@ describe("outbox and inbox retention", () => {
     const before = await catalog.db.$count(outbox);
     await catalog.prune();
     expect(await catalog.db.$count(outbox)).toBe(before);
+  });
+
+  it("prunes settled reservations after 14 days, never one that still holds stock", async () => {
+    const productId = uuidv7();
+    const rows = (["rejected", "committed", "released", "returned", "reserved"] as const).flatMap(
+      (status) =>
+        [20, 13].map((ageDays) => ({
+          orderId: uuidv7(),
+          status,
+          ageDays,
+          expiresAt: status === "reserved" ? sql`now()` : null,
+          updatedAt: sql`now() - make_interval(days => ${ageDays})`,
+        })),
+    );
+    await catalog.db.insert(reservations).values(rows);
+    await catalog.db
+      .insert(reservationLines)
+      .values(rows.map(({ orderId }) => ({ orderId, productId, quantity: 1 })));
+    const ids = rows.map((row) => row.orderId);
+
+    expect((await catalog.prune()).reservations).toBe(4);
+
+    const left = await catalog.db
+      .select({ orderId: reservations.orderId })
+      .from(reservations)
+      .where(inArray(reservations.orderId, ids));
+    const kept = rows.filter((row) => row.ageDays === 13 || row.status === "reserved");
+    expect(left.map((row) => row.orderId).sort()).toEqual(kept.map((row) => row.orderId).sort());
+    // Their lines went with them.
+    expect(await catalog.db.$count(reservationLines, inArray(reservationLines.orderId, ids))).toBe(
+      kept.length,
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   StockReservedSchema,
 } from "../../../gen/catalog/v1/events_pb.js";
 import { OrderStatus } from "../../../gen/orders/v1/orders_pb.js";
+import { PoisonMessage } from "../../../platform/bus/port.js";
 import { isCheckViolation } from "../../../platform/db/errors.js";
 import { databaseKinds } from "../../../platform/testing/databases.js";
 import { productListings, products, reservationLines, reservations } from "../../db/schema.js";
@@ -251,5 +252,15 @@ describe.each(databaseKinds)("reserving stock for an order on %s", (kind) => {
     await catalog.deliver(orderCancelled(order, OrderStatus.CANCELLED));
     await catalog.drain();
     expect(await listed()).toMatchObject({ stock: 7, revision: 3 });
+  });
+
+  it("dead-letters an OrderPlaced without an order or with a line of no units", async () => {
+    const id = await newProduct(3);
+    const noOrder = { ...orderPlaced(anOrder([[id, 1]])), data_base64: "" };
+    await expect(catalog.deliver(noOrder)).rejects.toThrow(PoisonMessage);
+    const zero = anOrder([[id, 0]]);
+    await expect(catalog.deliver(orderPlaced(zero))).rejects.toThrow(/line of 0 units/);
+    expect(await reservationOf(zero.id)).toBeUndefined();
+    expect((await productRow(id))?.stock).toBe(3);
   });
 });
