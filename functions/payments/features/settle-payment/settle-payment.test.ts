@@ -7,6 +7,7 @@ import {
   PaymentDeclinedSchema,
 } from "../../../gen/payments/v1/events_pb.js";
 import { DeclineReason } from "../../../gen/payments/v1/payments_pb.js";
+import { PoisonMessage } from "../../../platform/bus/port.js";
 import type { Envelope } from "../../../platform/events/envelope.js";
 import { databaseKinds } from "../../../platform/testing/databases.js";
 import { ledger, payments } from "../../db/schema.js";
@@ -273,6 +274,21 @@ describe.each(databaseKinds)("payment settlement on %s", (kind) => {
       expect(await paymentOf(order)).toMatchObject({ status: "refunded", capturedMinor: 0n });
       expect(await movementsOf(order)).toEqual([]);
     });
+  });
+
+  it("sends events it can never apply to the dead letters at once", async () => {
+    const order = testOrder();
+    const garbled = {
+      ...order.reserved(),
+      data_base64: Buffer.from("nonsense").toString("base64"),
+    };
+    const wrongStatus = order.confirmed();
+    // An OrderCancelled whose order is CONFIRMED: orders never publishes one.
+    const cancelledConfirmed = { ...wrongStatus, type: "slipway.orders.v1.OrderCancelled" };
+    for (const envelope of [garbled, cancelledConfirmed]) {
+      await expect(service.deliver(envelope)).rejects.toBeInstanceOf(PoisonMessage);
+    }
+    expect(await paymentOf(order)).toBeUndefined();
   });
 
   it("never lets a payment's movements sum below zero", async () => {

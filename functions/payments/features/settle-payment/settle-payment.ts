@@ -85,60 +85,46 @@ export function settlementHandlers({
     await publish(...work.events);
   };
 
+  /** Every orders event carries the whole order: its customer and amount are facts too. */
+  const settleOrder = (order: Order | undefined, facts: Facts, context: Context) => {
+    const total = order?.total;
+    if (!order || !total || order.customerId === "") {
+      throw new PoisonMessage("event carries no complete order");
+    }
+    if (total.amountMinor < 0n || !/^[A-Z]{3}$/.test(total.currency)) {
+      throw new PoisonMessage(`order ${order.id} has an invalid total`);
+    }
+    const amount = { amountMinor: total.amountMinor, currency: total.currency };
+    return settle(order.id, { ...facts, customerId: order.customerId, amount }, context);
+  };
+
   return [
     on(OrderPlacedSchema, (event, context) =>
-      settle(
-        orderIdOf(event.order),
-        { ...orderFacts(event.order), paymentToken: event.paymentToken },
-        context,
-      ),
+      settleOrder(event.order, { paymentToken: event.paymentToken }, context),
     ),
     on(StockReservedSchema, (event, context) => {
       if (!event.expireTime) throw new PoisonMessage("StockReserved carries no expire_time");
-      return settle(
-        event.orderId,
-        { reservationExpiresAt: timestampDate(event.expireTime) },
-        context,
-      );
+      const reservationExpiresAt = timestampDate(event.expireTime);
+      return settle(event.orderId, { reservationExpiresAt }, context);
     }),
     on(OrderConfirmedSchema, (event, context) =>
-      settle(orderIdOf(event.order), { ...orderFacts(event.order), outcome: "confirmed" }, context),
+      settleOrder(event.order, { outcome: "confirmed" }, context),
     ),
     on(OrderRejectedSchema, (event, context) =>
-      settle(orderIdOf(event.order), { ...orderFacts(event.order), outcome: "rejected" }, context),
+      settleOrder(event.order, { outcome: "rejected" }, context),
     ),
     on(OrderCancelledSchema, (event, context) => {
+      // Before an outcome the order is CANCELLED; after its confirmation, REFUND_PENDING.
       const status = event.order?.status;
-      const outcome =
-        status === OrderStatus.CANCELLED
-          ? "cancelled"
-          : status === OrderStatus.REFUND_PENDING
-            ? "refund_requested"
-            : undefined;
-      if (!outcome) throw new PoisonMessage(`OrderCancelled with order status ${status}`);
-      return settle(orderIdOf(event.order), { ...orderFacts(event.order), outcome }, context);
+      if (status === OrderStatus.CANCELLED) {
+        return settleOrder(event.order, { outcome: "cancelled" }, context);
+      }
+      if (status === OrderStatus.REFUND_PENDING) {
+        return settleOrder(event.order, { outcome: "refund_requested" }, context);
+      }
+      throw new PoisonMessage(`OrderCancelled with order status ${status}`);
     }),
   ];
-}
-
-function orderIdOf(order: Order | undefined): string {
-  if (!order) throw new PoisonMessage("event carries no order");
-  return order.id;
-}
-
-/** The customer and amount every orders event carries (the whole order). */
-function orderFacts(order: Order | undefined): Facts {
-  const total = order?.total;
-  if (!order || !total || order.customerId === "") {
-    throw new PoisonMessage("event carries no complete order");
-  }
-  if (total.amountMinor < 0n || !/^[A-Z]{3}$/.test(total.currency)) {
-    throw new PoisonMessage(`order ${order.id} has an invalid total`);
-  }
-  return {
-    customerId: order.customerId,
-    amount: { amountMinor: total.amountMinor, currency: total.currency },
-  };
 }
 
 type State = PaymentRow;
