@@ -1,0 +1,13 @@
+// AWS Lambda entry of the orders service's Connect API.
+import { openBus } from "../platform/bus/open-bus.js";
+import { loadConfig } from "../platform/config.js";
+import { lambdaHandler } from "../platform/lambda.js";
+import { createLogger } from "../platform/logger.js";
+import { SERVICE_NAME, startOrders } from "./app.js";
+import { OrdersConfig } from "./config.js";
+
+const config = loadConfig(OrdersConfig);
+const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
+const orders = await startOrders(config, { publisher: bus.publisher });
+
+export const handler = lambdaHandler(orders.app);
