@@ -100,6 +100,14 @@ export function simulatedProvider(tx: PaymentsDb): PaymentProvider {
     return row;
   }
 
+  /** Capture, void and refund always succeed here: they act on our own authorization. */
+  async function settle(
+    operation: Exclude<ProviderOperation, "authorize">,
+    request: { idempotencyKey: string; authorizationId: string; amount: Amount | null },
+  ): Promise<void> {
+    await record({ ...request, operation, token: null, result: "approved" });
+  }
+
   return {
     async authorize({ idempotencyKey, token, amount }) {
       const result = resultFor(token);
@@ -119,39 +127,9 @@ export function simulatedProvider(tx: PaymentsDb): PaymentProvider {
       }
       return { approved: false, reason: row.result as DeclineReasonName };
     },
-    async capture({ idempotencyKey, authorizationId, amount }) {
-      const operation = "capture";
-      await record({
-        idempotencyKey,
-        operation,
-        authorizationId,
-        token: null,
-        amount,
-        result: "approved",
-      });
-    },
-    async void({ idempotencyKey, authorizationId }) {
-      const operation = "void";
-      await record({
-        idempotencyKey,
-        operation,
-        authorizationId,
-        token: null,
-        amount: null,
-        result: "approved",
-      });
-    },
-    async refund({ idempotencyKey, authorizationId, amount }) {
-      const operation = "refund";
-      await record({
-        idempotencyKey,
-        operation,
-        authorizationId,
-        token: null,
-        amount,
-        result: "approved",
-      });
-    },
+    capture: (request) => settle("capture", request),
+    void: (request) => settle("void", { ...request, amount: null }),
+    refund: (request) => settle("refund", request),
   };
 }
 
