@@ -54,6 +54,8 @@ import type { OrdersDb } from "./order.js";
 
 export type OrdersClient = Client<typeof OrdersService>;
 
+export type CatalogState = "up" | "down" | "hanging";
+
 export const CUSTOMER_SCOPES: readonly Scope[] = ["orders:read", "orders:write"];
 
 export interface OrdersUnderTest {
@@ -75,8 +77,11 @@ export interface OrdersUnderTest {
    * the consumer (the summaries projection), then resolves.
    */
   drain(): Promise<void>;
-  /** Makes catalog unreachable (calls fail as a refused connection would) or reachable again. */
-  setCatalogReachable(reachable: boolean): void;
+  /**
+   * How catalog answers from now on: "up"; "down", failing as a refused connection would; or
+   * "hanging", answering nothing until the call's deadline (RPC_TIMEOUT_MS, 2 s here).
+   */
+  setCatalog(state: CatalogState): void;
   prune: RunningOrders["prune"];
 }
 
@@ -103,6 +108,7 @@ export function testOrdersConfig(
     LOG_LEVEL: "SILENT",
     INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
     CATALOG_URL: "http://catalog.test",
+    RPC_TIMEOUT_MS: "2000",
     ...overrides,
   });
 }
@@ -118,7 +124,7 @@ export function useOrders(kind: DatabaseKind): OrdersUnderTest {
   const publisher = recordingPublisher();
   let database: TestDatabase | undefined;
   let orders: RunningOrders | undefined;
-  let catalogReachable = true;
+  let catalogState: CatalogState = "up";
   let drained = 0;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
@@ -126,7 +132,8 @@ export function useOrders(kind: DatabaseKind): OrdersUnderTest {
     orders = await startOrders(testOrdersConfig(database), {
       publisher,
       catalogFetch: async (input, init) => {
-        if (!catalogReachable) throw new TypeError("fetch failed: connection refused");
+        if (catalogState === "down") throw new TypeError("fetch failed: connection refused");
+        if (catalogState === "hanging") return hangUntilAborted(init?.signal);
         return catalogFetch(input, init);
       },
     });
@@ -187,10 +194,16 @@ export function useOrders(kind: DatabaseKind): OrdersUnderTest {
       await harness.deliver(...batch);
     }
   };
-  harness.setCatalogReachable = (reachable) => {
-    catalogReachable = reachable;
+  harness.setCatalog = (state) => {
+    catalogState = state;
   };
   return harness;
+}
+
+function hangUntilAborted(signal: AbortSignal | null | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
 }
 
 function started(orders: RunningOrders | undefined): RunningOrders {

@@ -42,9 +42,9 @@ describe.each(databaseKinds)("PlaceOrder with an idempotency key on %s", (kind) 
     await client.cancelOrder({ id: first?.id ?? "" });
 
     // Catalog is not asked again: the repeat answers even while it is down.
-    orders.setCatalogReachable(false);
+    orders.setCatalog("down");
     const { order: again } = await client.placeOrder(body).finally(() => {
-      orders.setCatalogReachable(true);
+      orders.setCatalog("up");
     });
 
     expect(again?.id).toBe(first?.id);
@@ -119,9 +119,9 @@ describe.each(databaseKinds)("PlaceOrder with an idempotency key on %s", (kind) 
     const customer = newCustomer();
     const client = orders.client(customer);
     const body = await request(1, "retry-me");
-    orders.setCatalogReachable(false);
+    orders.setCatalog("down");
     await expect(client.placeOrder(body)).rejects.toMatchObject({ code: Code.Unavailable });
-    orders.setCatalogReachable(true);
+    orders.setCatalog("up");
     const { order } = await client.placeOrder(body);
     expect(order?.status).toBe(OrderStatus.PENDING);
     expect(await ordersOf(customer)).toBe(1);

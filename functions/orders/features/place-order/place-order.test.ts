@@ -218,21 +218,24 @@ describe.each(databaseKinds)("PlaceOrder on %s", (kind) => {
     expect(error.code).toBe(Code.FailedPrecondition);
   });
 
-  it("answers Unavailable when catalog cannot be reached, and writes nothing", async () => {
-    const product = await orders.product();
-    const customer = newCustomer();
-    orders.setCatalogReachable(false);
-    try {
-      const error = await failure(customer, {
-        lines: [{ productId: product.id, quantity: 1 }],
-        paymentToken: "tok_success",
-      });
-      expect(error.code).toBe(Code.Unavailable);
-    } finally {
-      orders.setCatalogReachable(true);
-    }
-    expect(await ordersOf(customer)).toBe(0);
-  });
+  it.each(["down", "hanging"] as const)(
+    "answers Unavailable when catalog is %s, and writes nothing",
+    async (state) => {
+      const product = await orders.product();
+      const customer = newCustomer();
+      orders.setCatalog(state);
+      try {
+        const error = await failure(customer, {
+          lines: [{ productId: product.id, quantity: 1 }],
+          paymentToken: "tok_success",
+        });
+        expect(error.code).toBe(Code.Unavailable);
+      } finally {
+        orders.setCatalog("up");
+      }
+      expect(await ordersOf(customer)).toBe(0);
+    },
+  );
 
   it("refuses a caller without orders:write, and one without a credential", async () => {
     const product = await orders.product();

@@ -90,6 +90,8 @@ async function getProduct(
   } catch (error) {
     const code = error instanceof ConnectError ? error.code : undefined;
     if (code === Code.NotFound) throw new ConnectError(`product ${id} not found`, Code.NotFound);
+    // The customer's own call was cancelled: nothing to answer, nothing to log.
+    if (code === Code.Canceled) throw error;
     if (code !== undefined && CATALOG_UNAVAILABLE.has(code)) {
       throw new ConnectError(
         "catalog cannot price the order right now; try again",
