@@ -209,6 +209,18 @@ describe.each(databaseKinds)("settling a reservation on %s", (kind) => {
     expect(await eventsOf(order.id)).toEqual({ ...none, reserved: 1, released: 1, returned: 1 });
   });
 
+  it("returns an expired reservation without taking units when the cancellation overtakes the confirmation", async () => {
+    const { id, order } = await reservedOrder();
+    await expire(order.id);
+
+    await catalog.deliver(orderCancelled(order, OrderStatus.REFUND_PENDING));
+    await catalog.deliver(orderConfirmed(order));
+
+    expect(await stockOf(id)).toBe(5);
+    expect(await reservationOf(order.id)).toMatchObject({ status: "returned" });
+    expect(await eventsOf(order.id)).toEqual({ ...none, reserved: 1, released: 1, returned: 1 });
+  });
+
   it("ignores the outcome of an order the catalog rejected", async () => {
     const id = await newProduct(1);
     const order = anOrder([[id, 2]]);

@@ -106,10 +106,11 @@ export function settleReservationHandlers({
     const reason = `order ${order.id} cancelled after confirmation`;
     const row = await lockReservation(context.tx, order.id);
     if (!row) {
-      // A confirmed order always had a reservation, so it was pruned (terminal rows are kept
-      // for weeks; an order can be cancelled later). The order's lines are what it held.
-      const stock = await lockStock(context.tx, unitsOf(order).keys());
-      const units = new Map([...unitsOf(order)].filter(([id]) => stock.has(id)));
+      // A confirmed order always had a reservation, so it was pruned (settled rows are kept
+      // 14 days; an order can be cancelled later). The order's lines are what it held.
+      const ordered = unitsOf(order);
+      const stock = await lockStock(context.tx, ordered.keys());
+      const units = new Map([...ordered].filter(([id]) => stock.has(id)));
       await context.tx.insert(reservations).values({ orderId: order.id, status: "returned" });
       await recordUnits(context.tx, order.id, units);
       const events = await moveStock(context.tx, units, reason);
@@ -124,11 +125,17 @@ export function settleReservationHandlers({
       await context.publish(stockReturned(order.id), ...events);
       return;
     }
-    if (row.status === "released") {
-      // Released by expiry (and not taken again): the units are back already.
+    if (row.status === "released" && row.releaseReason === "expired") {
+      // Released by expiry and not taken again (the confirmation came too late, or has not
+      // come yet): the units are back already, and orders waits to hear it.
       await setStatus(context, order.id, "returned");
       await context.publish(stockReturned(order.id));
+      return;
     }
+    logger.info("order cancellation after confirmation changes no reservation", {
+      orderId: order.id,
+      status: row.status,
+    });
   }
 
   return [
