@@ -1,7 +1,6 @@
 // The order's state machine (docs/order-saga.md, "orders"): which step moves an order in which
 // status, and what it announces. Pure: the slices read and lock the order, ask `decide`, and
 // write what it answers (transition.ts).
-
 import type { Reason, Status } from "./db/schema.js";
 import type { Outcome } from "./events.js";
 

@@ -10,7 +10,7 @@
  *     const product = await orders.product({ amountMinor: 500n });
  *     const order = await orders.place("alice", [[product.id, 2]]);
  *     await orders.deliver(saga.stockReserved(order.id), saga.paymentAuthorized(order.id));
- *     expect(await orders.published(order.id)).toContain("OrderConfirmed");
+ *     expect((await orders.published(order.id)).map(typeOf)).toContain("OrderConfirmed");
  *   });
  * });
  */
