@@ -36,13 +36,15 @@ export interface RunningSystem {
 
 export async function startSystem(): Promise<RunningSystem> {
   if (!existsSync(join(repoRoot, entry))) throw new Error(`${entry} not found: nothing to bench`);
-  const [gatewayPort, catalogPort, identityPort] = await freePorts(3);
+  const [gatewayPort, catalogPort, identityPort, ordersPort, paymentsPort] = await freePorts(5);
   const dataDir = await mkdtemp(join(tmpdir(), "slipway-bench-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT_GATEWAY: String(gatewayPort),
     PORT_CATALOG: String(catalogPort),
     PORT_IDENTITY: String(identityPort),
+    PORT_ORDERS: String(ordersPort),
+    PORT_PAYMENTS: String(paymentsPort),
     DATA_DIR: dataDir,
     LOG_LEVEL: "WARN",
     HOST: "127.0.0.1",
@@ -51,7 +53,8 @@ export async function startSystem(): Promise<RunningSystem> {
   // Always embedded PGlite, so figures compare across machines and runs; and the gateway must
   // call this run's catalog, not one a developer's shell points at.
   delete env.DATABASE_URL;
-  delete env.CATALOG_URL;
+  for (const name of ["CATALOG_URL", "IDENTITY_URL", "ORDERS_URL", "TOKEN_ISSUER"])
+    delete env[name];
 
   const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: repoRoot,

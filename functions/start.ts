@@ -15,30 +15,46 @@ import {
   type LocalAccess,
   seedLocalAccess,
 } from "./identity/oauth/seed-local.js";
+import { startOrders } from "./orders/app.js";
+import { OrdersConfig } from "./orders/config.js";
+import { startPayments } from "./payments/app.js";
+import { PaymentsConfig } from "./payments/config.js";
 import { openBus } from "./platform/bus/open-bus.js";
 import { ConfigError, loadConfig } from "./platform/config.js";
 import { localSecret } from "./platform/local-secret.js";
 import { createLogger, type Logger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
 
+const PORTS = [
+  "PORT_GATEWAY",
+  "PORT_IDENTITY",
+  "PORT_CATALOG",
+  "PORT_ORDERS",
+  "PORT_PAYMENTS",
+] as const;
+
 const LocalConfig = v.pipe(
   v.object({
     ...CatalogConfig.entries,
     ...IdentityConfig.entries,
+    ...OrdersConfig.entries,
+    ...PaymentsConfig.entries,
     ...GatewayConfig.entries,
     /** Interface to listen on; 127.0.0.1 keeps a laptop's services off the network. */
     HOST: v.optional(v.string(), "127.0.0.1"),
   }),
   v.forward(
     v.partialCheck(
-      [["PORT_GATEWAY"], ["PORT_IDENTITY"], ["PORT_CATALOG"]],
-      (config) =>
-        new Set([config.PORT_GATEWAY, config.PORT_IDENTITY, config.PORT_CATALOG]).size === 3,
-      "PORT_GATEWAY, PORT_IDENTITY and PORT_CATALOG must all differ",
+      [["PORT_GATEWAY"], ["PORT_IDENTITY"], ["PORT_CATALOG"], ["PORT_ORDERS"], ["PORT_PAYMENTS"]],
+      (config) => new Set(PORTS.map((name) => config[name])).size === PORTS.length,
+      `${PORTS.slice(0, -1).join(", ")} and ${PORTS.at(-1)} must all differ`,
     ),
     ["PORT_GATEWAY"],
   ),
 );
+
+/** How often expired stock reservations are released. */
+const RESERVATION_SWEEP_INTERVAL_MS = 5_000;
 
 const dataDirOf = (env: NodeJS.ProcessEnv) => env.DATA_DIR || ".data";
 
@@ -69,15 +85,13 @@ async function main(): Promise<void> {
     INTERNAL_TOKEN_SECRET:
       process.env.INTERNAL_TOKEN_SECRET || (await localSecret(dataDir, "internal-token-secret")),
   });
-  const gatewayConfig = {
-    ...config,
-    // The gateway finds the services wherever this process puts them, unless told otherwise.
-    CATALOG_URL: process.env.CATALOG_URL
-      ? config.CATALOG_URL
-      : `http://127.0.0.1:${config.PORT_CATALOG}`,
-    IDENTITY_URL: process.env.IDENTITY_URL
-      ? config.IDENTITY_URL
-      : `http://127.0.0.1:${config.PORT_IDENTITY}`,
+  // Callers find the services wherever this process puts them, unless told otherwise.
+  const local = (variable: string, port: number, configured: string) =>
+    process.env[variable] ? configured : `http://127.0.0.1:${port}`;
+  const urls = {
+    CATALOG_URL: local("CATALOG_URL", config.PORT_CATALOG, config.CATALOG_URL),
+    IDENTITY_URL: local("IDENTITY_URL", config.PORT_IDENTITY, config.IDENTITY_URL),
+    ORDERS_URL: local("ORDERS_URL", config.PORT_ORDERS, config.ORDERS_URL),
   };
   const logger = createLogger("local", config.LOG_LEVEL);
 
@@ -109,9 +123,16 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
 
   let access: LocalAccess;
-  let identityServer: RunningServer;
-  let catalogServer: RunningServer;
-  let gatewayServer: RunningServer;
+  const servers: Record<string, RunningServer> = {};
+  const serve = async (
+    name: string,
+    fetch: (request: Request) => Promise<Response> | Response,
+    port: number,
+  ) => {
+    const server = await listen(fetch, { port, hostname: config.HOST });
+    running.push(server.close);
+    servers[name] = server;
+  };
   try {
     const bus = await openBus({ ...config, logger });
     running.push(bus.close);
@@ -119,49 +140,58 @@ async function main(): Promise<void> {
     running.push(catalog.close);
     running.push(catalog.outbox.startSweeper().stop);
     running.push(every(MAINTENANCE_INTERVAL_MS, () => catalog.prune(), logger));
+    running.push(every(RESERVATION_SWEEP_INTERVAL_MS, () => catalog.expireReservations(), logger));
+    const orders = await startOrders({ ...config, ...urls }, { publisher: bus.publisher });
+    running.push(orders.close);
+    running.push(orders.outbox.startSweeper().stop);
+    running.push(every(MAINTENANCE_INTERVAL_MS, () => orders.prune(), logger));
+    const payments = await startPayments(config, { publisher: bus.publisher });
+    running.push(payments.close);
+    running.push(payments.outbox.startSweeper().stop);
+    running.push(every(MAINTENANCE_INTERVAL_MS, () => payments.prune(), logger));
     const identity = await startIdentity(config);
     running.push(identity.close);
     running.push(every(MAINTENANCE_INTERVAL_MS, () => identity.prune(), logger));
     running.push(every(MAINTENANCE_INTERVAL_MS, () => identity.rotateKeyIfDue(), logger));
     // Local runs only: a CLI client, an admin client and a demo customer, secrets in DATA_DIR.
     access = await seedLocalAccess(identity.db, { dataDir: config.DATA_DIR });
-    const catalogEvents = bus.subscriber();
-    await catalogEvents.start("catalog", catalog.consumer);
-    running.push(catalogEvents.stop);
-    identityServer = await listen(identity.app.fetch, {
-      port: config.PORT_IDENTITY,
-      hostname: config.HOST,
-    });
-    running.push(identityServer.close);
-    catalogServer = await listen(catalog.app.fetch, {
-      port: config.PORT_CATALOG,
-      hostname: config.HOST,
-    });
-    running.push(catalogServer.close);
-    gatewayServer = await listen(startGateway(gatewayConfig).fetch, {
-      port: config.PORT_GATEWAY,
-      hostname: config.HOST,
-    });
-    running.push(gatewayServer.close);
+    for (const [queue, consumer] of [
+      ["catalog", catalog.consumer],
+      ["orders", orders.consumer],
+      ["payments", payments.consumer],
+    ] as const) {
+      const events = bus.subscriber();
+      await events.start(queue, consumer);
+      running.push(events.stop);
+    }
+    await serve("identity", identity.app.fetch, config.PORT_IDENTITY);
+    await serve("catalog", catalog.app.fetch, config.PORT_CATALOG);
+    await serve("orders", orders.app.fetch, config.PORT_ORDERS);
+    await serve("payments", payments.app.fetch, config.PORT_PAYMENTS);
+    await serve("gateway", startGateway({ ...config, ...urls }).fetch, config.PORT_GATEWAY);
   } catch (error) {
     await stop();
     throw error;
   }
   if (stopping) return;
   const storage = config.DATABASE_URL ? "postgres (DATABASE_URL)" : `embedded (${config.DATA_DIR})`;
+  const url = (name: string) => servers[name]?.url ?? "";
+  const gatewayUrl = url("gateway");
   process.stdout.write(
     [
       "",
       "slipway is running",
-      `  gateway   ${gatewayServer.url}        REST API, docs at ${gatewayServer.url}/docs`,
-      `  identity  ${identityServer.url}        Connect (slipway.identity.v1.IdentityService), JWKS`,
-      `  catalog   ${catalogServer.url}        Connect (slipway.catalog.v1.CatalogService)`,
+      `  gateway   ${gatewayUrl}        REST API, docs at ${gatewayUrl}/docs`,
+      `  identity  ${url("identity")}        Connect (slipway.identity.v1.IdentityService), JWKS`,
+      `  catalog   ${url("catalog")}        Connect (slipway.catalog.v1.CatalogService)`,
+      `  orders    ${url("orders")}        Connect (slipway.orders.v1.OrdersService)`,
+      `  payments  ${url("payments")}        Connect (slipway.payments.v1.PaymentsService)`,
       `  database  ${storage}`,
       `  events    ${config.BUS} bus`,
       "",
       "Tokens (OAuth 2.0 at the gateway):",
-      `  admin     curl -s -u ${ADMIN_CLIENT_ID}:$(cat ${access.adminSecretFile}) -d grant_type=client_credentials -d scope=catalog:write ${gatewayServer.url}/oauth2/token`,
-      `  customer  ${loginCommand(gatewayServer.url)} -- ${DEMO_EMAIL}   (password in ${access.demoPasswordFile})`,
+      `  admin     curl -s -u ${ADMIN_CLIENT_ID}:$(cat ${access.adminSecretFile}) -d grant_type=client_credentials -d scope=catalog:write ${gatewayUrl}/oauth2/token`,
+      `  customer  ${loginCommand(gatewayUrl)} -- ${DEMO_EMAIL}   (password in ${access.demoPasswordFile})`,
       "",
       "Press Ctrl-C to stop.",
       "",
@@ -187,7 +217,7 @@ function startFailure(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   const { code, port, message } = error as NodeJS.ErrnoException & { port?: number };
   if (code === "EADDRINUSE") {
-    return `slipway failed to start: port ${port} is already in use; stop what holds it or choose another with PORT_GATEWAY / PORT_CATALOG`;
+    return `slipway failed to start: port ${port} is already in use; stop what holds it or choose another with ${PORTS.join(" / ")}`;
   }
   if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "3D000" || code === "28P01") {
     return `slipway failed to start: cannot use the database at DATABASE_URL (${message})`;

@@ -18,7 +18,13 @@ import {
   submitLogin,
   tokenRequest,
 } from "./oauth-client.js";
-import { freePort, killAllSystems, REPO_ROOT, type SystemProcess, spawnSystem } from "./system.js";
+import {
+  killAllSystems,
+  REPO_ROOT,
+  type SystemProcess,
+  servicePorts,
+  spawnSystem,
+} from "./system.js";
 
 let dataDir: string;
 let gateway: string;
@@ -28,12 +34,10 @@ const secrets = new Set<string>();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "slipway-e2e-auth-"));
-  const gatewayPort = await freePort();
-  gateway = `http://127.0.0.1:${gatewayPort}`;
+  const ports = await servicePorts();
+  gateway = `http://127.0.0.1:${ports.PORT_GATEWAY}`;
   system = spawnSystem({
-    PORT_GATEWAY: String(gatewayPort),
-    PORT_CATALOG: String(await freePort()),
-    PORT_IDENTITY: String(await freePort()),
+    ...ports,
     DATA_DIR: dataDir,
     // Everything the system can say, so the log scan sees the most.
     LOG_LEVEL: "DEBUG",

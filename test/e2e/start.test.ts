@@ -15,7 +15,7 @@ import { queueNames } from "../../functions/platform/events/topology.js";
 import { createTestDatabase, databaseKinds } from "../../functions/platform/testing/databases.js";
 import { startTcpProxy, type TcpProxy } from "../../functions/platform/testing/tcp-proxy.js";
 import { adminToken } from "./oauth-client.js";
-import { freePort, killAllSystems, spawnSystem } from "./system.js";
+import { killAllSystems, servicePorts, spawnSystem } from "./system.js";
 
 const UNKNOWN_ID = "01890a5d-ac96-774b-bcce-b302099a8057";
 const CLEAN_EXIT = { code: 0, signal: null };
@@ -31,12 +31,10 @@ let gateway: string;
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "slipway-e2e-"));
-  const [gatewayPort, catalogPort] = [await freePort(), await freePort()];
-  gateway = `http://127.0.0.1:${gatewayPort}`;
+  const ports = await servicePorts();
+  gateway = `http://127.0.0.1:${ports.PORT_GATEWAY}`;
   env = {
-    PORT_GATEWAY: String(gatewayPort),
-    PORT_CATALOG: String(catalogPort),
-    PORT_IDENTITY: String(await freePort()),
+    ...ports,
     DATA_DIR: dataDir,
     LOG_LEVEL: "WARN",
   };

@@ -37,8 +37,14 @@ const CONTROLLED = [
   "PORT_GATEWAY",
   "PORT_CATALOG",
   "PORT_IDENTITY",
+  "PORT_ORDERS",
+  "PORT_PAYMENTS",
   "IDENTITY_KEY_SECRET",
+  "INTERNAL_TOKEN_SECRET",
+  "TOKEN_ISSUER",
   "CATALOG_URL",
+  "IDENTITY_URL",
+  "ORDERS_URL",
   "BUS",
   "BUS_NAMESPACE",
   "BUS_MAX_RECEIVE_COUNT",
@@ -59,6 +65,19 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A free port for every service, as `PORT_*` variables, so systems never share one. */
+export async function servicePorts(): Promise<Record<string, string>> {
+  const names = ["PORT_GATEWAY", "PORT_IDENTITY", "PORT_CATALOG", "PORT_ORDERS", "PORT_PAYMENTS"];
+  const ports: Record<string, string> = {};
+  for (const name of names) {
+    let port = String(await freePort());
+    // The OS may hand the same ephemeral port out twice in a row.
+    while (Object.values(ports).includes(port)) port = String(await freePort());
+    ports[name] = port;
+  }
+  return ports;
 }
 
 export function spawnSystem(env: Record<string, string>): SystemProcess {
