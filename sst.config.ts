@@ -17,6 +17,8 @@ export default $config({
     await import("./infra/database.js");
     await import("./infra/catalog.js");
     await import("./infra/identity.js");
+    await import("./infra/orders.js");
+    await import("./infra/payments.js");
     await import("./infra/gateway.js");
     const { api } = await import("./infra/api.js");
     return { api: api.url };

@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { catalogApi } from "./catalog.js";
 import { identityApi } from "./identity.js";
+import { ordersApi } from "./orders.js";
 import { internalTokenSecret } from "./secrets.js";
 
 // Outside the VPC: it touches no private resource and reaches the services' URLs without NAT.
@@ -17,6 +18,7 @@ const gateway = new sst.aws.Function("Gateway", {
     SERVICE_NAME: "gateway",
     CATALOG_URL: catalogApi.url,
     IDENTITY_URL: identityApi.url,
+    ORDERS_URL: ordersApi.url,
     TOKEN_ISSUER: api.url,
     INTERNAL_TOKEN_SECRET: internalTokenSecret.value,
   },

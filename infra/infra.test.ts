@@ -213,6 +213,8 @@ describe("sst.config.ts", () => {
       "Function",
       "Function",
       "Function",
+      "Function",
+      "Function",
       "Postgres",
       "Secret",
       "Secret",
@@ -294,11 +296,34 @@ describe("functions", () => {
     });
   });
 
-  it("gateway calls catalog and identity through their URLs, with the API as issuer", async () => {
+  it.each(["orders", "payments"])("%s sits in the VPC with the database", async (service) => {
+    const { resources } = await evaluate("production");
+    const fn = serviceFunction(resources, service);
+    const database = only(resources, "Postgres").instance as Record<string, string>;
+    const internal = secret(resources, "InternalTokenSecret");
+    expect(fn.args.handler).toBe(`functions/${service}/lambda.handler`);
+    expect(fn.args.vpc).toBe(only(resources, "Vpc").instance);
+    expect(fn.args.link).toEqual([database, internal]);
+    expect(fn.args.environment).toMatchObject({
+      SERVICE_NAME: service,
+      DATABASE_URL: connectionString(database),
+      INTERNAL_TOKEN_SECRET: internal.value,
+    });
+  });
+
+  it("orders prices orders through catalog's URL", async () => {
+    const { resources } = await evaluate("production");
+    const catalog = serviceFunction(resources, "catalog").instance as { url: string };
+    const orders = serviceFunction(resources, "orders");
+    expect((orders.args.environment as Args).CATALOG_URL).toBe(catalog.url);
+  });
+
+  it("gateway calls catalog, identity and orders through their URLs, with the API as issuer", async () => {
     const { resources } = await evaluate("production");
     const gateway = serviceFunction(resources, "gateway");
     const catalog = serviceFunction(resources, "catalog").instance as { url: string };
     const identity = serviceFunction(resources, "identity").instance as { url: string };
+    const orders = serviceFunction(resources, "orders").instance as { url: string };
     const internal = secret(resources, "InternalTokenSecret");
     const api = only(resources, "ApiGatewayV2").instance as { url: string };
     expect(gateway.args.handler).toBe("functions/gateway/lambda.handler");
@@ -307,6 +332,7 @@ describe("functions", () => {
       SERVICE_NAME: "gateway",
       CATALOG_URL: catalog.url,
       IDENTITY_URL: identity.url,
+      ORDERS_URL: orders.url,
       TOKEN_ISSUER: api.url,
       INTERNAL_TOKEN_SECRET: internal.value,
     });
