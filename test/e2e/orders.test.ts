@@ -190,5 +190,19 @@ describe("orders through the gateway of npm start", () => {
     const [newer, older] = list.json.items;
     expect(newer.createdAt >= older.createdAt).toBe(true);
     expect((await api("GET", "/v1/orders", admin)).status).toBe(403);
+
+    // Another customer sees none of them: their id answers 404, their list is empty.
+    const email = `other.${process.pid}@example.com`;
+    const password = "another long passphrase";
+    const registered = await api("POST", "/v1/users", undefined, {
+      email,
+      password,
+      displayName: "Other",
+    });
+    expect(registered.status).toBe(201);
+    const other = (await logIn(gateway, { email, password })).access_token;
+    expect((await api("GET", `/v1/orders/${newer.id}`, other)).status).toBe(404);
+    expect((await api("POST", `/v1/orders/${newer.id}/cancel`, other)).status).toBe(404);
+    expect((await api("GET", "/v1/orders", other)).json.items).toEqual([]);
   });
 });
