@@ -7,7 +7,7 @@
 
 import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { constants, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCatalog } from "../functions/catalog/app.js";
 import { CatalogConfig } from "../functions/catalog/config.js";
@@ -18,6 +18,7 @@ import { createServiceClient } from "../functions/platform/rpc/client.js";
 import { testCredentials } from "../functions/platform/testing/credentials.js";
 import { inProcessFetch } from "../functions/platform/testing/in-process-fetch.js";
 import { EventClock, type EventFigures, eventFigures } from "./event-clock.js";
+import { interruptible } from "./interrupt.js";
 import type { BenchOptions, TransportName } from "./options.js";
 import { type ChangeRun, driveChanges, paceChanges } from "./product-changes.js";
 import { type OpenTransport, openTransport } from "./transports.js";
@@ -37,43 +38,17 @@ export type TransportResult =
 
 // After the last commit, how long the consumer may take to catch up before the run fails.
 const CATCH_UP_TIMEOUT_MS = 60_000;
-// After Ctrl-C, how long the clean stop may take before the bench just exits.
-const STOP_TIMEOUT_MS = 20_000;
-const handledSignals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-
-/** The bench was stopped by a signal; it exits with 128 + the signal's number. */
-export class BenchInterrupted extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}`);
-  }
-  get exitCode(): number {
-    return 128 + (constants.signals[this.signal] ?? 0);
-  }
-}
 
 export async function measureEvents(options: BenchOptions): Promise<TransportResult[]> {
   // A signal stops the load; the usual clean-up below then closes the catalog and the bus,
-  // deletes the broker namespace and the temporary directory. A second signal, or a clean-up
-  // that hangs, exits at once (the directory is still removed).
-  const interrupt = new AbortController();
-  let dataDir: string | undefined;
-  const exitNow = (error: BenchInterrupted) => {
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    process.exit(error.exitCode);
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    const error = new BenchInterrupted(signal);
-    if (interrupt.signal.aborted) return exitNow(error);
-    log(`${signal}, stopping the events bench...`);
-    interrupt.abort(error);
-    setTimeout(() => exitNow(error), STOP_TIMEOUT_MS).unref();
-  };
-  for (const signal of handledSignals) process.on(signal, onSignal);
-  try {
+  // deletes the broker namespace and the temporary directory (interrupt.ts).
+  return interruptible("events bench", async (signal, atExit) => {
     const results: TransportResult[] = [];
     for (const name of options.transports) {
-      interrupt.signal.throwIfAborted();
-      dataDir = await mkdtemp(join(tmpdir(), `slipway-bench-events-${name}-`));
+      signal.throwIfAborted();
+      const dataDir = await mkdtemp(join(tmpdir(), `slipway-bench-events-${name}-`));
+      const removeNow = () => rmSync(dataDir, { recursive: true, force: true });
+      atExit.add(removeNow);
       try {
         const opening = await openTransport(name, dataDir);
         if (!opening.ok) {
@@ -83,23 +58,18 @@ export async function measureEvents(options: BenchOptions): Promise<TransportRes
         }
         try {
           results.push(
-            await measureTransport(name, opening.transport, dataDir, {
-              ...options,
-              signal: interrupt.signal,
-            }),
+            await measureTransport(name, opening.transport, dataDir, { ...options, signal }),
           );
         } finally {
           await opening.transport.close();
         }
       } finally {
         await rm(dataDir, { recursive: true, force: true });
-        dataDir = undefined;
+        atExit.delete(removeNow);
       }
     }
     return results;
-  } finally {
-    for (const signal of handledSignals) process.off(signal, onSignal);
-  }
+  });
 }
 
 async function measureTransport(

@@ -4,6 +4,11 @@ import { parseArgs } from "node:util";
 
 export const transportNames = ["embedded", "rabbitmq", "sns-sqs"] as const;
 export type TransportName = (typeof transportNames)[number];
+export const setupNames = ["embedded", "postgres-rabbitmq"] as const;
+export type SetupName = (typeof setupNames)[number];
+/** The parts of the bench, run in this order. */
+export const sectionNames = ["gateway", "events", "orders"] as const;
+export type SectionName = (typeof sectionNames)[number];
 
 export interface BenchOptions {
   smoke: boolean;
@@ -18,23 +23,40 @@ export interface BenchOptions {
   /** Product changes per second offered in the events latency phase. */
   eventRate: number;
   transports: TransportName[];
+  /** Seconds of each measured orders phase (latency, throughput) per setup. */
+  orderSeconds: number;
+  /** Orders in flight (placed, not yet CONFIRMED) at once in the orders throughput phase. */
+  orderConcurrency: number;
+  /** Orders per second offered in the orders latency phase. */
+  orderRate: number;
+  setups: SetupName[];
+  sections: SectionName[];
 }
 
 export const usage = `Usage: npm run bench -- [--smoke] [--rounds N] [--duration S] [--warmup S] [--connections N]
                         [--events N] [--event-concurrency N] [--event-rate R]
-                        [--transports a,b]
+                        [--transports a,b] [--order-seconds S] [--order-concurrency N]
+                        [--order-rate R] [--setups a,b] [--sections a,b]
 
   --smoke                a few seconds, for CI: 1 round of 2 s after a 1 s warm-up, 100 events per
-                         transport (writes results/smoke.*)
+                         transport, orders phases of 2 s (writes results/smoke.*)
   --rounds N             measured rounds per scenario, interleaved A B A B ... (default 3)
   --duration S           seconds per round (default 10)
-  --warmup S             seconds of warm-up per scenario before the first round (default 3)
+  --warmup S             seconds of warm-up per scenario before the first round, and per orders
+                         setup (default 3)
   --connections N        concurrent connections, the bound on load (default 50)
   --events N             product changes (= events) per transport in the throughput phase, closed
                          loop (default 2000); the paced latency phase sends a fifth as many
   --event-concurrency N  product changes in flight at once in the throughput phase (default 16)
   --event-rate R         product changes per second in the latency phase, open loop (default 50)
-  --transports a,b       bus transports to measure (default ${transportNames.join(",")})`;
+  --transports a,b       bus transports to measure (default ${transportNames.join(",")})
+  --order-seconds S      seconds of each orders phase, latency and throughput (default 20)
+  --order-concurrency N  orders in flight (placed, not yet CONFIRMED) in the throughput phase,
+                         closed loop (default 16)
+  --order-rate R         orders per second in the latency phase, open loop (default 5)
+  --setups a,b           where the orders run (default ${setupNames.join(",")})
+  --sections a,b         parts of the bench to run (default ${sectionNames.join(",")}); a run of
+                         some writes results/<latest|smoke>-<sections>.*, never the full files`;
 
 export function parseOptions(args: string[]): BenchOptions | "help" {
   const { values } = parseArgs({
@@ -50,6 +72,11 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
       "event-concurrency": { type: "string" },
       "event-rate": { type: "string" },
       transports: { type: "string" },
+      "order-seconds": { type: "string" },
+      "order-concurrency": { type: "string" },
+      "order-rate": { type: "string" },
+      setups: { type: "string" },
+      sections: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -64,7 +91,12 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
     events: positiveInt("events", values.events, smoke ? 100 : 2000),
     eventConcurrency: positiveInt("event-concurrency", values["event-concurrency"], 16),
     eventRate: positiveInt("event-rate", values["event-rate"], 50),
-    transports: parseTransports(values.transports),
+    transports: parseList("transports", values.transports, transportNames),
+    orderSeconds: positiveInt("order-seconds", values["order-seconds"], smoke ? 2 : 20),
+    orderConcurrency: positiveInt("order-concurrency", values["order-concurrency"], 16),
+    orderRate: positiveInt("order-rate", values["order-rate"], 5),
+    setups: parseList("setups", values.setups, setupNames),
+    sections: parseList("sections", values.sections, sectionNames),
   };
 }
 
@@ -77,14 +109,17 @@ function positiveInt(flag: string, raw: string | undefined, fallback: number): n
   return value;
 }
 
-function parseTransports(raw: string | undefined): TransportName[] {
-  if (raw === undefined) return [...transportNames];
-  const names = raw.split(",").map((name) => name.trim());
-  const unknown = names.filter((name) => !(transportNames as readonly string[]).includes(name));
-  if (unknown.length > 0 || names.length === 0) {
-    throw new Error(
-      `--transports takes a comma-separated list of ${transportNames.join(", ")}, got "${raw}"`,
-    );
+/** A comma-separated subset of `names`, in the order given, each once; all of them by default. */
+function parseList<Name extends string>(
+  flag: string,
+  raw: string | undefined,
+  names: readonly Name[],
+): Name[] {
+  if (raw === undefined) return [...names];
+  const given = raw.split(",").map((name) => name.trim());
+  const unknown = given.filter((name) => !(names as readonly string[]).includes(name));
+  if (unknown.length > 0 || given.length === 0) {
+    throw new Error(`--${flag} takes a comma-separated list of ${names.join(", ")}, got "${raw}"`);
   }
-  return [...new Set(names as TransportName[])];
+  return [...new Set(given as Name[])];
 }

@@ -1,13 +1,16 @@
 // The bench report: medians across rounds per scenario, the connect/gateway ratio, the events
-// figures per bus transport, and where it ran. Rendered as markdown (stdout and
-// results/<kind>.md) and JSON (results/<kind>.json).
+// figures per bus transport, the order saga's figures per setup, and where it ran. Rendered as
+// markdown (stdout and results/<kind>.md) and JSON (results/<kind>.json); a run of some sections
+// only writes results/<kind>-<sections>.*.
 
 import { rename, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import type { TransportResult } from "./events.js";
 import { renderEventsMarkdown } from "./events-report.js";
 import type { LoadResult } from "./load.js";
-import type { BenchOptions } from "./options.js";
+import { type BenchOptions, sectionNames } from "./options.js";
+import type { SetupResult } from "./orders.js";
+import { renderOrdersMarkdown } from "./orders-report.js";
 import type { Scenario } from "./scenarios.js";
 import { median } from "./stats.js";
 
@@ -29,12 +32,15 @@ export interface BenchReport {
   ratio: { requestsPerSecond: number; p50: number; p99: number };
   /** Events end to end per bus transport (events-report.ts says how they are taken). */
   events: TransportResult[];
+  /** The order saga, placed → CONFIRMED, per setup (orders-report.ts says how). */
+  orders: SetupResult[];
 }
 
 export function buildReport(
   options: BenchOptions,
   rounds: Map<Scenario, LoadResult[]>,
   events: TransportResult[],
+  orders: SetupResult[],
 ): BenchReport {
   const scenarios = [...rounds].map(([scenario, results]) => ({
     name: scenario.name,
@@ -66,17 +72,32 @@ export function buildReport(
       p99: ratio((s) => s.median.p99Ms),
     },
     events,
+    orders,
   };
 }
 
 export function renderMarkdown(report: BenchReport): string {
   const { machine, options } = report;
-  const [a, b] = report.scenarios;
   const lines = [
     `# slipway bench${report.kind === "smoke" ? " (smoke)" : ""}`,
     "",
     `${report.date} · Node ${machine.node} · ${machine.platform} · ${machine.cpuModel} · ` +
       `${machine.cores} cores · ${machine.memoryGiB} GiB`,
+    ...(partial(options) ? [`Sections run: ${options.sections.join(", ")}`] : []),
+    "",
+    ...(options.sections.includes("gateway") ? [...renderGatewayMarkdown(report), ""] : []),
+    ...(options.sections.includes("events")
+      ? [...renderEventsMarkdown(report.events, options), ""]
+      : []),
+    ...(options.sections.includes("orders") ? renderOrdersMarkdown(report.orders, options) : []),
+  ];
+  return `${lines.join("\n").trimEnd()}\n`;
+}
+
+function renderGatewayMarkdown(report: BenchReport): string[] {
+  const { options } = report;
+  const [a, b] = report.scenarios;
+  return [
     `${options.connections} connections · ${options.rounds} round(s) of ${options.durationSeconds} s ` +
       `per scenario, interleaved, after ${options.warmupSeconds} s warm-up · PGlite · median of rounds`,
     "",
@@ -103,15 +124,18 @@ export function renderMarkdown(report: BenchReport): string {
           `${fixed(r.p99Ms, 2)} | ${r.requests} |`,
       ),
     ),
-    "",
-    ...renderEventsMarkdown(report.events, options),
   ];
-  return `${lines.join("\n")}\n`;
 }
 
-// Smoke runs get their own files so they never replace a full run's figures.
+const partial = (options: BenchOptions) => options.sections.length < sectionNames.length;
+
+// Smoke runs, and runs of some sections only, get their own files so they never replace a full
+// run's figures.
 export async function writeReport(report: BenchReport): Promise<string[]> {
-  const base = report.kind === "smoke" ? "smoke" : "latest";
+  const { options } = report;
+  const kind = report.kind === "smoke" ? "smoke" : "latest";
+  const sections = sectionNames.filter((name) => options.sections.includes(name));
+  const base = partial(options) ? `${kind}-${sections.join("-")}` : kind;
   const files: [string, string][] = [
     [`${base}.md`, renderMarkdown(report)],
     [`${base}.json`, `${JSON.stringify(report, null, 2)}\n`],

@@ -42,7 +42,8 @@ export type TransportOpening = { ok: true; transport: OpenTransport } | { ok: fa
 // As `npm start` and the tests configure it; the bench never fails a delivery, so it only
 // matters for the queue arguments it creates.
 const MAX_RECEIVE_COUNT = 5;
-const DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672";
+/** The broker the bench measures: RABBITMQ_URL, as `npm start` reads it, or the local default. */
+export const benchRabbitUrl = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const logger = createLogger("bus", "SILENT");
 
 /** Opens `name` for a catalog whose DATA_DIR is `dataDir`. */
@@ -76,7 +77,7 @@ async function openEmbedded(dataDir: string): Promise<TransportOpening> {
 }
 
 async function openRabbit(): Promise<TransportOpening> {
-  const url = process.env.RABBITMQ_URL ?? DEFAULT_RABBITMQ_URL;
+  const url = benchRabbitUrl;
   const problem = await rabbitUnreachable(url);
   if (problem !== undefined) {
     const why = `RabbitMQ at ${redactUrl(url)} is not reachable (${problem})`;

@@ -1,0 +1,140 @@
+// Where the orders bench runs the saga, each setup made fresh and removed afterwards:
+// embedded (one PGlite in a temporary directory holding every service's schema and the queue
+// table of the embedded bus, as `npm start` runs by default) and postgres-rabbitmq (a new
+// database on the Postgres at TEST_DATABASE_URL, dropped afterwards, and a random namespace on
+// the RabbitMQ at RABBITMQ_URL, deleted afterwards).
+//
+// Without Postgres or RabbitMQ the second setup is skipped (the caller says so loudly), except
+// under CI=true, where it is an error: CI must never report figures without them.
+//
+//   const opening = await openSetup("postgres-rabbitmq", dataDir);
+//   if (opening.ok) { ...opening.setup.databaseUrl, opening.setup.bus...; await opening.setup.close(); }
+
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { rabbitUnreachable } from "../functions/platform/bus/rabbitmq/namespace.js";
+import { inCi, redactUrl } from "../functions/platform/testing/environment.js";
+import type { SetupName } from "./options.js";
+import { benchRabbitUrl, type OpenTransport, openTransport } from "./transports.js";
+
+export interface OpenSetup {
+  /** Every service's DATABASE_URL; undefined for the embedded database under DATA_DIR. */
+  databaseUrl: string | undefined;
+  bus: OpenTransport;
+  /** What held the data and carried the events, for the report. */
+  detail: string;
+  /** Closes the bus and removes what this run made (namespace, database). */
+  close(): Promise<void>;
+}
+
+export type SetupOpening = { ok: true; setup: OpenSetup } | { ok: false; why: string };
+
+/** The server fresh bench databases are made on, as the tests make theirs. */
+const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Opens `name` for services whose DATA_DIR is `dataDir`. */
+export function openSetup(name: SetupName, dataDir: string): Promise<SetupOpening> {
+  switch (name) {
+    case "embedded":
+      return openEmbedded(dataDir);
+    case "postgres-rabbitmq":
+      return openPostgresRabbit(dataDir);
+  }
+}
+
+async function openEmbedded(dataDir: string): Promise<SetupOpening> {
+  const opening = await openTransport("embedded", dataDir);
+  if (!opening.ok) return opening;
+  const bus = opening.transport;
+  return {
+    ok: true,
+    setup: {
+      databaseUrl: undefined,
+      bus,
+      detail: `PGlite in a new temporary directory, shared by the three services; ${bus.detail}`,
+      close: bus.close,
+    },
+  };
+}
+
+async function openPostgresRabbit(dataDir: string): Promise<SetupOpening> {
+  const [database, broker] = await Promise.all([
+    postgresUnreachable(),
+    rabbitUnreachable(benchRabbitUrl),
+  ]);
+  const problems = [
+    database && `Postgres at ${redactUrl(adminUrl)} is not reachable (${database})`,
+    broker && `RabbitMQ at ${redactUrl(benchRabbitUrl)} is not reachable (${broker})`,
+  ].filter((problem): problem is string => typeof problem === "string");
+  if (problems.length > 0) {
+    const why = problems.join("; ");
+    if (inCi) throw new Error(`${why}; under CI=true Postgres and RabbitMQ must be running`);
+    return { ok: false, why };
+  }
+  const created = await createDatabase();
+  try {
+    const opening = await openTransport("rabbitmq", dataDir);
+    if (!opening.ok) {
+      await created.drop();
+      return opening;
+    }
+    const bus = opening.transport;
+    return {
+      ok: true,
+      setup: {
+        databaseUrl: created.url,
+        bus,
+        detail:
+          `Postgres ${created.version} (${redactUrl(adminUrl)}), a new database shared by the ` +
+          `three services, 10 connections each; RabbitMQ ${bus.detail}`,
+        async close() {
+          try {
+            await bus.close();
+          } finally {
+            await created.drop();
+          }
+        },
+      },
+    };
+  } catch (error) {
+    await created.drop().catch(() => {});
+    throw error;
+  }
+}
+
+async function postgresUnreachable(): Promise<string | undefined> {
+  const sql = postgres(adminUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+async function createDatabase(): Promise<{ url: string; version: string; drop(): Promise<void> }> {
+  const name = `slipway_bench_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+    const [row] = await admin<{ server_version: string }[]>`show server_version`;
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      version: row?.server_version.split(" ")[0] ?? "?",
+      async drop() {
+        try {
+          await admin.unsafe(`drop database if exists ${name} with (force)`);
+        } finally {
+          await admin.end({ timeout: 5 });
+        }
+      },
+    };
+  } catch (error) {
+    await admin.end({ timeout: 1 });
+    throw error;
+  }
+}
