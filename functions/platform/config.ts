@@ -72,3 +72,9 @@ export const logLevel = v.optional(
   ),
   "INFO",
 );
+
+/**
+ * How logs are written: `json` (one object per line) or `pretty` (one readable line). Unset
+ * means pretty on a terminal, JSON otherwise; Lambda and CI always get JSON (see logger.ts).
+ */
+export const logFormat = v.optional(v.picklist(["json", "pretty"], "must be json or pretty"));
