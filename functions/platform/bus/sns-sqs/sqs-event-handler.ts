@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { createLogger, type Logger } from "../../logger.js";
+import { withMetricsFlush } from "../../metrics/emf.js";
 import type { DeliveryHandler } from "../port.js";
 import { createSnsSqsClients } from "./clients.js";
 import {
@@ -95,11 +96,12 @@ export function sqsEventHandler(handle: DeliveryHandler, options: SqsEventHandle
     return sqs;
   }
 
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  // The batch's metrics are published (CloudWatch EMF) once it is answered.
+  return withMetricsFlush(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     // One processor per invocation: it keeps per-batch state, and tests may invoke concurrently.
     const processor = new BatchProcessor(EventType.SQS);
     return processPartialResponse(event, handleRecord, processor, { context });
-  };
+  });
 }
 
 /** A record's message attributes in the SDK's shape. */
