@@ -1,6 +1,6 @@
 /**
  * Opens the configured bus transport. Only this module knows the adapters; services get the
- * port's interfaces.
+ * port's interfaces, the publisher with its `probe` for readiness checks.
  *
  * @example
  * const bus = await openBus({ ...config, logger });
@@ -10,8 +10,12 @@ import { embeddedDataDir } from "../db/config.js";
 import type { Logger } from "../logger.js";
 import type { BusConfig } from "./config.js";
 import { openEmbeddedBus } from "./embedded/embedded-bus.js";
+import { openEmbeddedProbe } from "./embedded/ready.js";
 import type { BusPublisher, BusSubscriber, DeadLetterQueue } from "./port.js";
+import { withProbe } from "./probe.js";
 import { openRabbitBus } from "./rabbitmq/rabbit-bus.js";
+import { createRabbitProbe } from "./rabbitmq/ready.js";
+import { createSnsSqsProbe } from "./sns-sqs/ready.js";
 import { openSnsSqsBus } from "./sns-sqs/sns-sqs-bus.js";
 
 export interface Bus {
@@ -30,21 +34,31 @@ export interface OpenBusOptions extends BusConfig {
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   const { logger } = options;
   switch (options.BUS) {
-    case "rabbitmq":
-      return openRabbitBus({
-        url: options.RABBITMQ_URL,
-        namespace: options.BUS_NAMESPACE,
+    case "rabbitmq": {
+      const rabbit = { url: options.RABBITMQ_URL, namespace: options.BUS_NAMESPACE, logger };
+      const bus = await openRabbitBus({
+        ...rabbit,
         maxReceiveCount: options.BUS_MAX_RECEIVE_COUNT,
-        logger,
       });
+      return withProbe(bus, createRabbitProbe(rabbit));
+    }
     case "sns-sqs":
-      return openSnsSqsBus({ namespace: options.BUS_NAMESPACE, logger });
-    case "embedded":
-      return openEmbeddedBus({
-        url: options.DATABASE_URL,
-        dataDir: embeddedDataDir(options.DATA_DIR),
+      return withProbe(
+        await openSnsSqsBus({ namespace: options.BUS_NAMESPACE, logger }),
+        createSnsSqsProbe(),
+      );
+    case "embedded": {
+      const where = { url: options.DATABASE_URL, dataDir: embeddedDataDir(options.DATA_DIR) };
+      const bus = await openEmbeddedBus({
+        ...where,
         logger,
         maxReceiveCount: options.BUS_MAX_RECEIVE_COUNT,
       });
+      const probe = await openEmbeddedProbe(where).catch(async (error: unknown) => {
+        await bus.close();
+        throw error;
+      });
+      return withProbe(bus, probe);
+    }
   }
 }

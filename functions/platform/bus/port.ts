@@ -13,6 +13,11 @@ export interface BusPublisher {
   /** Resolves once the transport has durably accepted every envelope; rejects otherwise. */
   publish(envelopes: readonly Envelope[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Resolves when the transport answers a cheap round trip now; rejects with the reason
+   * otherwise (readiness checks). The buses `openBus` opens have one.
+   */
+  probe?(signal?: AbortSignal): Promise<void>;
 }
 
 export interface Delivery {
