@@ -16,6 +16,9 @@ import {
   createOutboxDispatcher,
   type OutboxDispatcher,
 } from "../platform/events/outbox-dispatcher.js";
+import { serviceReadiness } from "../platform/health/checks.js";
+import type { Readiness } from "../platform/health/readiness.js";
+import { mountHealth } from "../platform/health/routes.js";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
@@ -66,12 +69,20 @@ export interface CatalogDeps {
   logger: Logger;
   /** INTERNAL_TOKEN_SECRET: verifies the credential every call must carry. */
   internalSecret: string;
+  /** What GET /health/ready checks (startCatalog: its database and bus); liveness only without it. */
+  readiness?: Readiness;
 }
 
-/** The catalog's HTTP app: Connect routes plus a liveness probe. */
-export function createCatalogApp({ db, change, logger, internalSecret }: CatalogDeps): Hono {
+/** The catalog's HTTP app: Connect routes plus health probes. */
+export function createCatalogApp({
+  db,
+  change,
+  logger,
+  internalSecret,
+  readiness,
+}: CatalogDeps): Hono {
   const app = new Hono();
-  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  mountHealth(app, readiness);
   mountConnect(
     app,
     (router) =>
@@ -165,6 +176,7 @@ export async function startCatalog(
       change,
       logger,
       internalSecret: config.INTERNAL_TOKEN_SECRET,
+      readiness: serviceReadiness({ db, publisher }),
     }),
     db,
     consumer,

@@ -4,6 +4,8 @@ import { Hono } from "hono";
 import type { CatalogService } from "../gen/catalog/v1/catalog_pb.js";
 import type { IdentityService } from "../gen/identity/v1/identity_pb.js";
 import type { OrdersService } from "../gen/orders/v1/orders_pb.js";
+import type { Readiness } from "../platform/health/readiness.js";
+import { mountHealth } from "../platform/health/routes.js";
 import type { Logger } from "../platform/logger.js";
 import type { RequireScopes } from "./auth.js";
 import { createErrorHandler, notFoundHandler } from "./errors.js";
@@ -28,6 +30,8 @@ export interface GatewayDeps {
   bodyLimitBytes: number;
   /** TOKEN_ISSUER: the public base URL the OAuth URLs in /openapi.json start with. */
   tokenIssuer: string;
+  /** What GET /health/ready checks (startGateway: every service's readiness); liveness only without it. */
+  readiness?: Readiness;
 }
 
 export function createGatewayApp(deps: GatewayDeps): Hono {
@@ -35,7 +39,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono {
   const app = new Hono();
   app.onError(createErrorHandler(logger));
   app.notFound(notFoundHandler);
-  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  mountHealth(app, deps.readiness);
 
   const body = jsonBody(bodyLimitBytes);
   app.route("/v1/products", productRoutes(catalog, { jsonBody: body, requireScopes }));

@@ -12,6 +12,8 @@ export const GatewayConfig = v.object({
   IDENTITY_URL: v.optional(httpUrl, "http://127.0.0.1:3001"),
   /** Where the orders service's Connect API answers. */
   ORDERS_URL: v.optional(httpUrl, "http://127.0.0.1:3003"),
+  /** Where the payments service answers (the gateway asks only its readiness). */
+  PAYMENTS_URL: v.optional(httpUrl, "http://127.0.0.1:3004"),
   /**
    * This gateway's public base URL: the `iss` access tokens must carry (identity is told the
    * same), and the base of the OAuth URLs in /openapi.json. Compared as a string, exactly.

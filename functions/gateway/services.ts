@@ -15,6 +15,8 @@ import { IdentityService } from "../gen/identity/v1/identity_pb.js";
 import { OrdersService } from "../gen/orders/v1/orders_pb.js";
 import { ACCESS_TOKEN_AUDIENCE, createAccessTokenVerifier } from "../platform/auth/access-token.js";
 import { createCredentialInterceptor } from "../platform/auth/internal-credential.js";
+import { createReadiness, UPSTREAM_TIMEOUT_MS } from "../platform/health/readiness.js";
+import { upstreamCheck } from "../platform/health/upstream.js";
 import { createLogger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
 import { createGatewayApp, SERVICE_NAME } from "./app.js";
@@ -28,7 +30,7 @@ import type { GatewayConfig } from "./config.js";
  */
 export const JWKS_COOLDOWN_MS = 5_000;
 
-export type Upstream = "catalog" | "identity" | "orders";
+export type Upstream = "catalog" | "identity" | "orders" | "payments";
 
 export interface GatewayOptions {
   /** How every call to a service is made (a request signer, say); Node's fetch by default. */
@@ -83,5 +85,15 @@ export function startGateway(config: GatewayConfig, options: GatewayOptions = {}
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     tokenIssuer: config.TOKEN_ISSUER,
+    // Ready when every service is: each asked concurrently, its reason passed on.
+    readiness: createReadiness(
+      {
+        catalog: upstreamCheck(config.CATALOG_URL, fetchFor("catalog")),
+        identity: upstreamCheck(config.IDENTITY_URL, identityFetch),
+        orders: upstreamCheck(config.ORDERS_URL, fetchFor("orders")),
+        payments: upstreamCheck(config.PAYMENTS_URL, fetchFor("payments")),
+      },
+      { timeoutMs: UPSTREAM_TIMEOUT_MS },
+    ),
   });
 }

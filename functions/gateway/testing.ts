@@ -57,6 +57,7 @@ export const testGatewayConfig: GatewayConfig = {
   CATALOG_URL: "http://catalog.test",
   IDENTITY_URL: "http://identity.test",
   ORDERS_URL: "http://orders.test",
+  PAYMENTS_URL: "http://payments.test",
   TOKEN_ISSUER: TEST_TOKEN_CONTEXT.issuer,
   INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
   RPC_TIMEOUT_MS: 5000,

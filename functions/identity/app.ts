@@ -6,6 +6,9 @@ import {
   RegisterUserRequestSchema,
 } from "../gen/identity/v1/identity_pb.js";
 import { createCredentialCheck, methodPolicy } from "../platform/auth/internal-credential.js";
+import { serviceReadiness } from "../platform/health/checks.js";
+import type { Readiness } from "../platform/health/readiness.js";
+import { mountHealth } from "../platform/health/routes.js";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
@@ -46,12 +49,14 @@ export interface IdentityDeps {
   db: IdentityDb;
   logger: Logger;
   config: OAuthConfig & Pick<IdentityConfig, "INTERNAL_TOKEN_SECRET">;
+  /** What GET /health/ready checks (startIdentity: its database); liveness only without it. */
+  readiness?: Readiness;
 }
 
-/** The identity service's HTTP app: Connect routes, the JWKS, OAuth and a liveness probe. */
-export function createIdentityApp({ db, logger, config }: IdentityDeps): Hono {
+/** The identity service's HTTP app: Connect routes, the JWKS, OAuth and health probes. */
+export function createIdentityApp({ db, logger, config, readiness }: IdentityDeps): Hono {
   const app = new Hono();
-  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  mountHealth(app, readiness);
   app.get("/.well-known/jwks.json", async (c) => {
     c.header("cache-control", `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
     return c.json(await publicJwks(db));
@@ -106,7 +111,7 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
     throw error;
   }
   return {
-    app: createIdentityApp({ db, logger, config }),
+    app: createIdentityApp({ db, logger, config, readiness: serviceReadiness({ db }) }),
     db,
     prune: () => pruneOAuth(db),
     rotateKeyIfDue: async () => {

@@ -21,6 +21,9 @@ import {
   createOutboxDispatcher,
   type OutboxDispatcher,
 } from "../platform/events/outbox-dispatcher.js";
+import { serviceReadiness } from "../platform/health/checks.js";
+import type { Readiness } from "../platform/health/readiness.js";
+import { mountHealth } from "../platform/health/routes.js";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
@@ -72,12 +75,21 @@ export interface OrdersDeps {
   logger: Logger;
   /** INTERNAL_TOKEN_SECRET: verifies the credential every call must carry. */
   internalSecret: string;
+  /** What GET /health/ready checks (startOrders: its database and bus); liveness only without it. */
+  readiness?: Readiness;
 }
 
-/** The orders service's HTTP app: Connect routes plus a liveness probe. */
-export function createOrdersApp({ db, change, catalog, logger, internalSecret }: OrdersDeps): Hono {
+/** The orders service's HTTP app: Connect routes plus health probes. */
+export function createOrdersApp({
+  db,
+  change,
+  catalog,
+  logger,
+  internalSecret,
+  readiness,
+}: OrdersDeps): Hono {
   const app = new Hono();
-  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  mountHealth(app, readiness);
   mountConnect(
     app,
     (router) =>
@@ -165,6 +177,7 @@ export async function startOrders(
       catalog,
       logger,
       internalSecret: config.INTERNAL_TOKEN_SECRET,
+      readiness: serviceReadiness({ db, publisher }),
     }),
     db,
     // One queue, two consumers with inboxes of their own: the orders' own events feed the

@@ -8,6 +8,9 @@ import {
   createOutboxDispatcher,
   type OutboxDispatcher,
 } from "../platform/events/outbox-dispatcher.js";
+import { serviceReadiness } from "../platform/health/checks.js";
+import type { Readiness } from "../platform/health/readiness.js";
+import { mountHealth } from "../platform/health/routes.js";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
@@ -41,12 +44,14 @@ export interface PaymentsDeps {
   logger: Logger;
   /** INTERNAL_TOKEN_SECRET: verifies the credential every call must carry. */
   internalSecret: string;
+  /** What GET /health/ready checks (startPayments: its database and bus); liveness only without it. */
+  readiness?: Readiness;
 }
 
-/** The payments service's HTTP app: Connect routes plus a liveness probe. */
-export function createPaymentsApp({ db, logger, internalSecret }: PaymentsDeps): Hono {
+/** The payments service's HTTP app: Connect routes plus health probes. */
+export function createPaymentsApp({ db, logger, internalSecret, readiness }: PaymentsDeps): Hono {
   const app = new Hono();
-  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  mountHealth(app, readiness);
   mountConnect(app, (router) => router.service(PaymentsService, { getPayment: getPayment(db) }), {
     interceptors: [
       createErrorInterceptor(logger),
@@ -93,7 +98,12 @@ export async function startPayments(
   const db = database.db;
   const dispatcher = createOutboxDispatcher({ db, outbox, publisher, logger });
   return {
-    app: createPaymentsApp({ db, logger, internalSecret: config.INTERNAL_TOKEN_SECRET }),
+    app: createPaymentsApp({
+      db,
+      logger,
+      internalSecret: config.INTERNAL_TOKEN_SECRET,
+      readiness: serviceReadiness({ db, publisher }),
+    }),
     db,
     consumer: createEventConsumer({
       name: SETTLEMENT_CONSUMER,
