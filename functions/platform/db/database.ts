@@ -4,7 +4,7 @@
  *
  * Every service owns one Postgres schema; its tables are declared with `pgSchema(<service>)`,
  * so services can share one database (and, embedded, one PGlite instance) without touching
- * each other's tables.
+ * each other's tables. Queries made inside a trace get a CLIENT span each (tracing.ts).
  *
  * @example
  * const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, schema });
@@ -18,6 +18,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { tracePglite, tracePostgres } from "./tracing.js";
 
 export type Database<TSchema extends Record<string, unknown>> = PgDatabase<
   PgQueryResultHKT,
@@ -49,11 +50,17 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
       // Keep bigint columns exact; drizzle converts per column mode.
       types: { bigint: postgres.BigInt },
     });
-    const db = drizzlePostgres({ client, schema }) as unknown as Database<TSchema>;
+    const db = drizzlePostgres({
+      client: tracePostgres(client),
+      schema,
+    }) as unknown as Database<TSchema>;
     return { kind: "postgres", db, url, close: () => client.end({ timeout: 5 }) };
   }
   const lease = await leaseEmbedded(options.dataDir);
-  const db = drizzlePglite({ client: lease.client, schema }) as unknown as Database<TSchema>;
+  const db = drizzlePglite({
+    client: tracePglite(lease.client),
+    schema,
+  }) as unknown as Database<TSchema>;
   return { kind: "pglite", db, client: lease.client, close: lease.release };
 }
 
