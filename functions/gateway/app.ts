@@ -6,6 +6,7 @@ import type { IdentityService } from "../gen/identity/v1/identity_pb.js";
 import type { OrdersService } from "../gen/orders/v1/orders_pb.js";
 import type { Readiness } from "../platform/health/readiness.js";
 import { mountHealth } from "../platform/health/routes.js";
+import { traceRequests } from "../platform/http/trace-middleware.js";
 import type { Logger } from "../platform/logger.js";
 import type { RequireScopes } from "./auth.js";
 import { createErrorHandler, notFoundHandler } from "./errors.js";
@@ -37,6 +38,7 @@ export interface GatewayDeps {
 export function createGatewayApp(deps: GatewayDeps): Hono {
   const { catalog, identity, orders, requireScopes, logger, bodyLimitBytes } = deps;
   const app = new Hono();
+  app.use(traceRequests());
   app.onError(createErrorHandler(logger));
   app.notFound(notFoundHandler);
   mountHealth(app, deps.readiness);

@@ -7,13 +7,17 @@
  * Only the headers that carry meaning end to end cross, each way (an allowlist, so hop-by-hop
  * headers such as Connection or Transfer-Encoding never do). Bodies are limited as everywhere
  * (413). When identity cannot be reached or fails, the answer is this gateway's problem+json:
- * 503, 504 when it is too slow, 502 when it answers with a failure or breaks off.
+ * 503, 504 when it is too slow, 502 when it answers with a failure or breaks off. Each relay is
+ * a CLIENT span whose `traceparent` goes along, so identity continues the request's trace.
  */
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../../platform/logger.js";
 import { methodNotAllowed } from "../errors.js";
 import { ProblemError, type ProblemKind, problemResponse } from "../problem.js";
+
+const tracer = trace.getTracer("slipway.gateway");
 
 const REQUEST_HEADERS = ["content-type", "content-encoding", "accept", "authorization"];
 
@@ -83,7 +87,9 @@ function forwarder({ baseUrl, fetch, timeoutMs, logger }: IdentityProxyOptions):
     let upstream: Response;
     try {
       // Redirects (the authorization endpoint's 303s) are for the browser to follow.
-      upstream = await fetch(target, { method, headers, body, redirect: "manual", signal });
+      upstream = await relayed(method, target, headers, () =>
+        fetch(target, { method, headers, body, redirect: "manual", signal }),
+      );
     } catch (error) {
       const timedOut = signal.aborted;
       logger.warn("identity unreachable", { path: pathname, error });
@@ -124,6 +130,43 @@ function forwarder({ baseUrl, fetch, timeoutMs, logger }: IdentityProxyOptions):
     }
     return new Response(content, { status: upstream.status, headers: answer });
   };
+}
+
+/** Runs the relay in a CLIENT span and sends its trace context along. */
+function relayed(
+  method: string,
+  target: URL,
+  headers: Headers,
+  send: () => Promise<Response>,
+): Promise<Response> {
+  return tracer.startActiveSpan(
+    method,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "http.request.method": method,
+        "server.address": target.hostname,
+        "url.path": target.pathname,
+      },
+    },
+    async (span) => {
+      propagation.inject(context.active(), headers, {
+        set: (carrier, key, value) => carrier.set(key, value),
+      });
+      try {
+        const response = await send();
+        span.setAttribute("http.response.status_code", response.status);
+        if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        return response;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 function failure(path: string, kind: ProblemKind, detail: string): Response {

@@ -1,5 +1,6 @@
 /**
- * Connect clients for calling other services, with a deadline on every call.
+ * Connect clients for calling other services, with a deadline on every call, and a CLIENT span
+ * whose trace context travels in the request's `traceparent` header (tracing.ts).
  *
  * By default calls go over Node's HTTP/1.1 stack with keep-alive connections. Pass `fetch` to
  * route calls through your own fetch function instead: a request signer (SigV4 for IAM
@@ -20,6 +21,7 @@ import {
 } from "@connectrpc/connect";
 import { createConnectTransport as createNodeTransport } from "@connectrpc/connect-node";
 import { createConnectTransport as createFetchTransport } from "@connectrpc/connect-web";
+import { clientTracing } from "./tracing.js";
 
 export interface ServiceClientOptions {
   baseUrl: string;
@@ -44,7 +46,8 @@ export function createServiceTransport(options: ServiceClientOptions): Transport
   const common = {
     baseUrl: options.baseUrl,
     useBinaryFormat: options.useBinaryFormat ?? true,
-    interceptors: options.interceptors ?? [],
+    // Tracing first, so its span and duration cover every other interceptor.
+    interceptors: [clientTracing, ...(options.interceptors ?? [])],
     defaultTimeoutMs: options.timeoutMs,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,

@@ -1,7 +1,8 @@
 /**
  * Serves Connect services inside a Hono app through Connect's fetch handler, so the same app
  * runs under `@hono/node-server` locally and `hono/aws-lambda` in the cloud. Every protocol is
- * on: Connect (binary and JSON), gRPC-web, and gRPC where the server speaks HTTP/2.
+ * on: Connect (binary and JSON), gRPC-web, and gRPC where the server speaks HTTP/2. Every call
+ * gets a SERVER span continuing the caller's trace and a duration metric (tracing.ts).
  *
  * @example
  * const app = new Hono();
@@ -10,6 +11,7 @@
 import { type ConnectRouter, createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
 import type { Hono } from "hono";
+import { serverTracing } from "./tracing.js";
 
 export interface MountConnectOptions {
   interceptors?: Interceptor[];
@@ -25,7 +27,8 @@ export function mountConnect(
   options: MountConnectOptions = {},
 ): ConnectRouter {
   const router = createConnectRouter({
-    interceptors: options.interceptors ?? [],
+    // Tracing first, so its span and duration cover every other interceptor.
+    interceptors: [serverTracing, ...(options.interceptors ?? [])],
     readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
     maxTimeoutMs: options.maxTimeoutMs ?? 60_000,
   });
