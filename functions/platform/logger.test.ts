@@ -271,6 +271,14 @@ describe("redaction", () => {
     });
   });
 
+  it("never logs a Lambda event, which holds bodies and credentials", () => {
+    vi.stubEnv("POWERTOOLS_LOGGER_LOG_EVENT", "true");
+    const logger = jsonLogger();
+    logger.logEventIfEnabled({ body: '{"password":"p"}' });
+    logger.logEventIfEnabled({ body: "x" }, true);
+    expect(printed).toEqual([]);
+  });
+
   it("keeps ordinary values, cycles and bytes printable", () => {
     const cyclic: Record<string, unknown> = { id: "x" };
     cyclic.self = cyclic;

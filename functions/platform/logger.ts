@@ -72,6 +72,12 @@ class SlipwayLogger extends Logger {
     stream.write(`${line}\n`);
   }
 
+  /**
+   * Never logs the Lambda event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds request
+   * bodies and credentials.
+   */
+  override logEventIfEnabled(): void {}
+
   /** Used by `createChild`: children print like their parent. */
   protected override createLogger(options: ConstructorOptions = {}): Logger {
     return new SlipwayLogger(options, this.pretty ? "pretty" : "json");
