@@ -1,9 +1,10 @@
-import type { APIGatewayProxyEventV2, Context, SQSEvent } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, SQSEvent } from "aws-lambda";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sqsEventHandler } from "../bus/sns-sqs/sqs-event-handler.js";
 import { lambdaHandler } from "../lambda.js";
 import { metrics } from "../metrics.js";
+import { apiGatewayEvent, lambdaContext } from "../testing/api-gateway-event.js";
 import { createEmfSink, installLambdaMetrics, withMetricsFlush } from "./emf.js";
 
 interface EmfDocument {
@@ -128,9 +129,14 @@ describe("flushing after each invocation", () => {
       metrics.count("orders_placed_total");
       return c.text("hi");
     });
-    const handler = lambdaHandler(app);
+    // Hono's own event type differs from aws-lambda's in details; AWS sends the latter.
+    const handler = lambdaHandler(app) as unknown as (
+      event: APIGatewayProxyEventV2,
+      context: unknown,
+    ) => Promise<APIGatewayProxyResult>;
     for (let i = 0; i < 2; i++) {
-      const response = await handler(httpEvent("/hello"), lambdaContext);
+      const event = apiGatewayEvent({ method: "GET", path: "/hello" });
+      const response = await handler(event, lambdaContext("test"));
       expect(response).toMatchObject({ statusCode: 200, body: "hi" });
       expect(documents()).toHaveLength(i + 1);
     }
@@ -141,46 +147,11 @@ describe("flushing after each invocation", () => {
     const handler = sqsEventHandler(async () => {
       metrics.count("events_consumed_total", { consumer: "test", outcome: "ok" });
     });
-    const answer = await handler(sqsEvent(3), lambdaContext);
+    const answer = await handler(sqsEvent(3), lambdaContext("test"));
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(documents()).toMatchObject([{ consumer: "test", events_consumed_total: 3 }]);
   });
 });
-
-const lambdaContext = {
-  functionName: "test",
-  awsRequestId: "request-1",
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
-
-function httpEvent(path: string): APIGatewayProxyEventV2 {
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: path,
-    rawQueryString: "",
-    headers: { host: "example.test" },
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "1",
-      apiId: "api",
-      domainName: "example.test",
-      domainPrefix: "example",
-      http: {
-        method: "GET",
-        path,
-        protocol: "HTTP/1.1",
-        sourceIp: "127.0.0.1",
-        userAgent: "test",
-      },
-      requestId: "r",
-      routeKey: "$default",
-      stage: "$default",
-      time: "",
-      timeEpoch: 0,
-    },
-  };
-}
 
 function sqsEvent(records: number): SQSEvent {
   return {

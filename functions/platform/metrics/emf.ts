@@ -111,18 +111,23 @@ export function installLambdaMetrics(options: EmfSinkOptions = {}): EmfSink {
   return installed;
 }
 
-/** Wraps a Lambda handler so each invocation's metrics are published when it ends. */
-export function withMetricsFlush<Args extends unknown[], Result>(
-  handler: (...args: Args) => Promise<Result>,
+/**
+ * Wraps a Lambda handler so each invocation's metrics are published when it ends; the wrapper
+ * has the handler's own (possibly generic) signature.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any handler's parameters.
+export function withMetricsFlush<Handler extends (...args: any[]) => Promise<unknown>>(
+  handler: Handler,
   sink: Pick<EmfSink, "flush"> = installLambdaMetrics(),
-): (...args: Args) => Promise<Result> {
-  return async (...args) => {
+): Handler {
+  const flushing = async (...args: Parameters<Handler>) => {
     try {
       return await handler(...args);
     } finally {
       sink.flush();
     }
   };
+  return flushing as Handler;
 }
 
 function defaultService(): string {
