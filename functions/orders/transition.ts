@@ -3,6 +3,7 @@
 // inside the caller's transaction: a consumer's handler or a change.
 import { eq } from "drizzle-orm";
 import type { Envelope } from "../platform/events/envelope.js";
+import { metrics } from "../platform/metrics.js";
 import { orderRows, orderStatusChanges, shortLines } from "./db/schema.js";
 import { outcomeEvent } from "./events.js";
 import { type OrdersDb, readOrder, readRest, toOrderMessage, type WholeOrder } from "./order.js";
@@ -61,7 +62,23 @@ export async function applyChange(
       .onConflictDoNothing();
   }
   const after = await readRest(tx, updated);
+  countOutcome(change);
   return change.announce
     ? { order: after, event: outcomeEvent(change.announce, toOrderMessage(after)) }
     : { order: after };
+}
+
+/**
+ * Counts an order's outcome where it is written, under the row lock: a repeated or late step
+ * decides no change and counts nothing. (Written, not yet committed: should the rest of the
+ * transaction fail, the retry counts it again. That is rare and errs by one.)
+ */
+function countOutcome({ status, rejectionReason }: Change): void {
+  if (status === "CONFIRMED") metrics.count("orders_confirmed_total");
+  else if (status === "REJECTED") {
+    const reason = (rejectionReason ?? "UNSPECIFIED").toLowerCase();
+    metrics.count("orders_rejected_total", { reason });
+  } else if (status === "CANCELLED" || status === "REFUND_PENDING") {
+    metrics.count("orders_cancelled_total", { status: status.toLowerCase() });
+  } else if (status === "REFUNDED") metrics.count("orders_refunded_total");
 }

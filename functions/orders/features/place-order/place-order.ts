@@ -5,6 +5,7 @@ import { uuidv7 } from "uuidv7";
 import * as v from "valibot";
 import type { OrdersService } from "../../../gen/orders/v1/orders_pb.js";
 import { callerOf } from "../../../platform/auth/internal-credential.js";
+import { metrics } from "../../../platform/metrics.js";
 import { messageRule, textRule, uuidRule } from "../../../platform/validation/rules.js";
 import { orderLines, orderRows, orderStatusChanges } from "../../db/schema.js";
 import { orderPlaced } from "../../events.js";
@@ -97,11 +98,14 @@ export function placeOrder({
       scope,
       async (claim) => {
         const priced = await priceLines(catalog, req.lines, { caller, signal: context.signal });
-        return change(async (tx) => {
+        const placed = await change(async (tx) => {
           const order = await insertOrder(tx, customerId, priced);
           await claim(tx, order.row.id);
           return { result: order, events: [orderPlaced(toOrderMessage(order), req.paymentToken)] };
         });
+        // Committed: a replay of the key (or the loser of a race for it) never gets here.
+        metrics.count("orders_placed_total");
+        return placed;
       },
       async (orderId) => {
         const first = await readOrder(db, orderId);

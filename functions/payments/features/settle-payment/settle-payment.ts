@@ -18,8 +18,16 @@ import { PoisonMessage } from "../../../platform/bus/port.js";
 import { type EventContext, type EventHandler, on } from "../../../platform/events/consumer.js";
 import type { Envelope } from "../../../platform/events/envelope.js";
 import type { Logger } from "../../../platform/logger.js";
+import { metrics } from "../../../platform/metrics.js";
 import { uuidRule } from "../../../platform/validation/rules.js";
-import { type LedgerRow, ledger, type PaymentRow, payments, type schema } from "../../db/schema.js";
+import {
+  type DeclineReasonName,
+  type LedgerRow,
+  ledger,
+  type PaymentRow,
+  payments,
+  type schema,
+} from "../../db/schema.js";
 import {
   paymentAuthorized,
   paymentCaptured,
@@ -83,6 +91,8 @@ export function settlementHandlers({
       .where(eq(payments.orderId, orderId));
     if (work.movements.length > 0) await tx.insert(ledger).values(work.movements);
     await publish(...work.events);
+    // Last in the handler: a crash before it (the provider's, say) rolls back and counts nothing.
+    for (const outcome of work.outcomes) metrics.count("payments_total", { outcome });
   };
 
   /** Every orders event carries the whole order: its customer and amount are facts too. */
@@ -129,11 +139,15 @@ export function settlementHandlers({
 
 type State = PaymentRow;
 
+type PaymentOutcome = "authorized" | DeclineReasonName | "captured" | "voided" | "refunded";
+
 /** One event's work on a payment: the state it moves to, its ledger rows and its events. */
 class Settlement {
   state: State;
   readonly movements: (typeof ledger.$inferInsert)[] = [];
   readonly events: Envelope[] = [];
+  /** What the provider did, for the payments_total metric. */
+  readonly outcomes: PaymentOutcome[] = [];
 
   constructor(
     state: State,
@@ -172,9 +186,11 @@ class Settlement {
             authorizationId: authorization.authorizationId,
           };
           this.events.push(paymentAuthorized(orderId, amount, expiresAt));
+          this.outcomes.push("authorized");
         } else {
           this.state = { ...this.state, status: "declined", declineReason: authorization.reason };
           this.events.push(paymentDeclined(orderId, authorization.reason));
+          this.outcomes.push(authorization.reason);
         }
         return;
       }
@@ -189,6 +205,7 @@ class Settlement {
         });
         this.state = { ...this.state, status: "voided" };
         this.events.push(paymentVoided(orderId));
+        this.outcomes.push("voided");
         return;
       case "capture-and-refund":
         await this.capture();
@@ -216,6 +233,7 @@ class Settlement {
       capturedMinor: this.state.capturedMinor + amount.amountMinor,
     };
     this.move("capture", amount);
+    this.outcomes.push("captured");
   }
 
   private async refund(): Promise<void> {
@@ -231,6 +249,7 @@ class Settlement {
       refundedMinor: this.state.refundedMinor + amount.amountMinor,
     };
     this.move("refund", amount);
+    this.outcomes.push("refunded");
     this.events.push(paymentRefunded(this.state.orderId, amount));
   }
 
