@@ -37,6 +37,20 @@ describe.each(databaseKinds)("orders metrics on %s", (kind) => {
     expect(ordersCounters()).toEqual({ orders_placed_total: 2 });
   });
 
+  it("counts one placement for requests racing with one key", async () => {
+    const product = await orders.product();
+    const request = {
+      lines: [{ productId: product.id, quantity: 1 }],
+      paymentToken: "tok_success",
+      idempotencyKey: "racing-key",
+    };
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => orders.client(CUSTOMER).placeOrder(request)),
+    );
+    expect(new Set(answers.map((answer) => answer.order?.id)).size).toBe(1);
+    expect(ordersCounters()).toEqual({ orders_placed_total: 1 });
+  });
+
   it("counts a confirmation, a cancel and a refund once each, with every event delivered twice", async () => {
     const product = await orders.product();
     const order = await orders.place(CUSTOMER, [[product.id, 1]]);

@@ -4,6 +4,10 @@
  * installs once (CloudWatch EMF in Lambda; an in-process registry served as text locally).
  * Until one is installed they are kept in the in-process registry.
  *
+ * The sinks: `metrics/registry.ts` (in-process; importing it makes it the default) with
+ * `metrics/exposition.ts` (Prometheus text, the `GET /metrics` handler), and `metrics/emf.ts`
+ * (CloudWatch EMF, published once per invocation by the Lambda wrappers).
+ *
  * @example
  * metrics.count("orders_placed_total");
  * metrics.count("events_consumed_total", { consumer: "order-saga", outcome: "ok" });
