@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SERVICE_ATTRIBUTE } from "./span-service.js";
 import { readSpanRecords } from "./trace-files.js";
@@ -37,7 +37,10 @@ afterEach(async () => {
 
 const load = () => import("./tracing.js");
 
-/** A request span in orders, an RPC span the shared helper attributes, an unattributed one. */
+/**
+ * A gateway request span with a query under it, an RPC span whose instrumentation names its
+ * service, and a span of no request; answers the request's trace id.
+ */
 async function makeSpans(): Promise<string> {
   return trace
     .getTracer("slipway.gateway")
@@ -55,6 +58,8 @@ async function makeSpans(): Promise<string> {
       trace.getTracer("slipway.db").startSpan("BEGIN").end();
       rpc.end();
       request.end();
+      // Outside any request: the process's own.
+      trace.getTracer("slipway.events").startSpan("outbox sweep", {}, ROOT_CONTEXT).end();
       return request.spanContext().traceId;
     });
 }
@@ -70,11 +75,13 @@ describe("startTracing", () => {
     const traceId = await makeSpans();
     await tracing.shutdown();
     const { spans } = await readSpanRecords(join(dataDir, "traces"));
-    expect(spans.map((span) => [span.traceId, span.name, span.service, span.scope])).toEqual([
-      [traceId, "BEGIN", "slipway", "slipway.db"],
-      [traceId, "PlaceOrder", "orders", "slipway.rpc"],
-      [traceId, "POST /v1/orders", "gateway", "slipway.gateway"],
+    expect(spans.map((span) => [span.name, span.service, span.scope])).toEqual([
+      ["BEGIN", "gateway", "slipway.db"],
+      ["PlaceOrder", "orders", "slipway.rpc"],
+      ["POST /v1/orders", "gateway", "slipway.gateway"],
+      ["outbox sweep", "slipway", "slipway.events"],
     ]);
+    expect(spans.slice(0, 3).every((span) => span.traceId === traceId)).toBe(true);
     expect(spans[0]?.parentSpanId).toBe(spans[2]?.spanId);
   });
 
@@ -120,16 +127,16 @@ describe("startTracing", () => {
             .stringValue as string;
           for (const { spans } of scopeSpans) {
             for (const span of spans) {
-              expect(span.traceId).toBe(traceId);
+              if (span.name !== "outbox sweep") expect(span.traceId).toBe(traceId);
               byService[service] = [...(byService[service] ?? []), span.name];
             }
           }
         }
       }
       expect(byService).toEqual({
-        slipway: ["BEGIN"],
+        slipway: ["outbox sweep"],
         orders: ["PlaceOrder"],
-        gateway: ["POST /v1/orders"],
+        gateway: ["BEGIN", "POST /v1/orders"],
       });
       // Nothing was written locally.
       await expect(readdir(join(dataDir, "traces"))).rejects.toThrow(/ENOENT/);

@@ -12,8 +12,9 @@
  *   read with `npm run trace`;
  * - else (a Lambda function without OTLP): nowhere.
  *
- * Which service a span belongs to is span-service.ts's convention (a `slipway.service`
- * attribute, else a `slipway.<service>` tracer name, else `service` given here). OTLP gets each
+ * Which service a span belongs to is span-service.ts's convention (its `slipway.service`
+ * attribute: set by the instrumentation, else from a `slipway.<service>` tracer name, the entry
+ * point it runs under (`asService`) or its parent; else `service` given here). OTLP gets each
  * span under that service's resource (`service.name`), so a backend shows `npm start`'s one
  * process as its five services; the files carry it as each line's `service`.
  *
@@ -50,7 +51,7 @@ import {
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
 import { ConfigError } from "../config.js";
-import { serviceOf } from "./span-service.js";
+import { ServiceAttribution, serviceOf } from "./span-service.js";
 import { JsonLinesSpanExporter } from "./trace-files.js";
 
 export interface TracingOptions {
@@ -120,7 +121,7 @@ function register({ service, dataDir }: TracingOptions): Tracing {
         ];
   const provider = new BasicTracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor(exporter, batching)],
+    spanProcessors: [new ServiceAttribution(), new BatchSpanProcessor(exporter, batching)],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
