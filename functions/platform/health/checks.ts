@@ -7,6 +7,7 @@
  * mountHealth(app, readiness);
  */
 import { sql } from "drizzle-orm";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import type { BusPublisher } from "../bus/port.js";
 import { createReadiness, type Readiness, type ReadinessCheck } from "./readiness.js";
 
@@ -22,8 +23,14 @@ export interface Queryable {
  */
 export const databaseCheck =
   (db: Queryable): ReadinessCheck =>
-  () =>
-    db.execute(sql`select 1`);
+  async () => {
+    try {
+      await db.execute(sql`select 1`);
+    } catch (error) {
+      // "Failed query: select 1" says nothing; the driver's error under it says why.
+      throw error instanceof DrizzleQueryError && error.cause ? error.cause : error;
+    }
+  };
 
 /** The bus adapter's probe (a cheap round trip to the broker or its database). */
 export const busCheck =

@@ -122,7 +122,9 @@ export function describeError(error: unknown): string {
       current = undefined;
     }
   }
-  const reason = redactCredentials(parts.join(": ") || "failed");
+  const reason = redactCredentials(parts.join(": ") || "failed")
+    .replace(/\s+/g, " ")
+    .trim();
   return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason;
 }
 

@@ -17,10 +17,18 @@ export async function openEmbeddedProbe(options: {
   const database = await openDatabase({ ...options, schema, maxConnections: 1 });
   return {
     async probe(signal) {
-      await abortable(
-        Promise.resolve(database.db.select({ id: messages.id }).from(messages).limit(1)),
-        signal,
-      );
+      try {
+        await abortable(
+          Promise.resolve(database.db.select({ id: messages.id }).from(messages).limit(1)),
+          signal,
+        );
+      } catch (error) {
+        // Under Drizzle's "Failed query" is the driver's reason.
+        const reason = error instanceof Error && error.cause ? error.cause : error;
+        throw new Error(
+          `embedded bus database: ${reason instanceof Error ? reason.message : String(reason)}`,
+        );
+      }
     },
     close: database.close,
   };

@@ -11,12 +11,19 @@
  */
 import type { Channel, ChannelModel } from "amqplib";
 import { abortable, type BusProbe } from "../probe.js";
-import { closeQuietly, openConnection, type RabbitConnectionOptions } from "./connection.js";
+import {
+  closeQuietly,
+  errorMessage,
+  openConnection,
+  type RabbitConnectionOptions,
+} from "./connection.js";
 import { rabbitNames } from "./names.js";
 
 interface Link {
   connection: ChannelModel;
   channel: Channel;
+  /** Why the connection went, once it has: more telling than "Channel ended". */
+  lost?: string;
 }
 
 /** Connecting for a probe gives up sooner than the publisher does: readiness wants an answer. */
@@ -40,13 +47,17 @@ export function createRabbitProbe(options: RabbitConnectionOptions): BusProbe {
     connection.on("close", forget);
     try {
       const channel = await connection.createChannel();
+      const opened: Link = { connection, channel };
+      connection.on("error", (error: Error) => {
+        opened.lost ??= error.message;
+      });
       // A failed check closes the channel; its promise rejects with the reason.
       channel.on("error", () => {});
       channel.on("close", () => {
         forget();
         void closeQuietly(connection);
       });
-      return { connection, channel };
+      return opened;
     } catch (error) {
       await closeQuietly(connection);
       throw error;
@@ -69,12 +80,14 @@ export function createRabbitProbe(options: RabbitConnectionOptions): BusProbe {
   return {
     async probe(signal) {
       const attempt = current();
+      let opened: Link | undefined;
       try {
-        const { channel } = await abortable(attempt, signal);
-        await abortable(channel.checkExchange(names.exchange), signal);
+        opened = await abortable(attempt, signal);
+        await abortable(opened.channel.checkExchange(names.exchange), signal);
       } catch (error) {
         if (signal?.aborted) drop(attempt);
-        throw error;
+        const reason = opened?.lost ? `connection lost (${opened.lost})` : errorMessage(error);
+        throw new Error(`RabbitMQ: ${reason}`);
       }
     },
     async close() {

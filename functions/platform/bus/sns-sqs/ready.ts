@@ -17,7 +17,11 @@ export function createSnsSqsProbe(
   const { sns, sqs } = createSnsSqsClients({ maxAttempts: 1, ...options }, env);
   return {
     async probe(signal) {
-      await sns.send(new ListTopicsCommand({}), signal ? { abortSignal: signal } : {});
+      try {
+        await sns.send(new ListTopicsCommand({}), signal ? { abortSignal: signal } : {});
+      } catch (error) {
+        throw new Error(`SNS: ${error instanceof Error ? error.message : String(error)}`);
+      }
     },
     async close() {
       sns.destroy();
