@@ -59,7 +59,7 @@ export function createEmfSink(options: EmfSinkOptions = {}): EmfSink {
   return {
     powertools,
     count(name, dimensions, value = 1) {
-      if (!Number.isFinite(value)) return;
+      if (!Number.isFinite(value) || value < 0) return;
       const { counts } = groupOf(dimensions);
       counts.set(name, (counts.get(name) ?? 0) + value);
     },

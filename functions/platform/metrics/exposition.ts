@@ -11,12 +11,7 @@
  */
 import type { Handler } from "hono";
 import type { Dimensions, MetricName } from "../metrics.js";
-import {
-  DURATION_BUCKETS_MS,
-  defaultRegistry,
-  type MetricsRegistry,
-  type MetricsSnapshot,
-} from "./registry.js";
+import { defaultRegistry, type MetricsRegistry, type MetricsSnapshot } from "./registry.js";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -38,10 +33,7 @@ export const METRIC_HELP: Partial<Record<MetricName, string>> = {
 };
 
 /** The snapshot as exposition text: families by name, series by labels, LF line ends. */
-export function renderPrometheus(
-  snapshot: MetricsSnapshot,
-  buckets: readonly number[] = DURATION_BUCKETS_MS,
-): string {
+export function renderPrometheus(snapshot: MetricsSnapshot): string {
   const lines: string[] = [];
   const families = <T extends { name: string }>(series: T[]) => {
     const byName = new Map<string, T[]>();
@@ -63,7 +55,7 @@ export function renderPrometheus(
   for (const [name, series] of families(snapshot.durations)) {
     header(name, helpOf(series[0]?.name ?? name), "histogram");
     for (const s of series) {
-      buckets.forEach((bound, i) => {
+      snapshot.bucketBounds.forEach((bound, i) => {
         const le = { ...s.dimensions, le: number(bound) };
         lines.push(`${name}_bucket${labels(le)} ${number(s.buckets[i] ?? 0)}`);
       });
@@ -71,14 +63,10 @@ export function renderPrometheus(
       lines.push(`${name}_sum${labels(s.dimensions)} ${number(s.sum)}`);
       lines.push(`${name}_count${labels(s.dimensions)} ${number(s.count)}`);
     }
-    for (const [suffix, pick] of [
-      ["min", (s: (typeof series)[number]) => s.min],
-      ["max", (s: (typeof series)[number]) => s.max],
-    ] as const) {
-      header(`${name}_${suffix}`, `${suffix === "min" ? "Least" : "Greatest"} ${name}.`, "gauge");
-      for (const s of series)
-        lines.push(`${name}_${suffix}${labels(s.dimensions)} ${number(pick(s))}`);
-    }
+    header(`${name}_min`, `Least ${name}.`, "gauge");
+    for (const s of series) lines.push(`${name}_min${labels(s.dimensions)} ${number(s.min)}`);
+    header(`${name}_max`, `Greatest ${name}.`, "gauge");
+    for (const s of series) lines.push(`${name}_max${labels(s.dimensions)} ${number(s.max)}`);
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }

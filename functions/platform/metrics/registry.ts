@@ -34,6 +34,8 @@ export interface DurationSeries {
 }
 
 export interface MetricsSnapshot {
+  /** The bounds of every duration's buckets (before the implied `+Inf`). */
+  bucketBounds: readonly number[];
   /** Sorted by name, then dimensions. */
   counters: CounterSeries[];
   durations: DurationSeries[];
@@ -53,7 +55,8 @@ export function createMetricsRegistry(
 
   return {
     count(name, dimensions, value = 1) {
-      if (!Number.isFinite(value)) return;
+      // A counter only goes up (a Prometheus counter that drops reads as a restart).
+      if (!Number.isFinite(value) || value < 0) return;
       const dims = cleanDimensions(dimensions);
       const key = seriesKey(name, dims);
       const series = counters.get(key);
@@ -92,6 +95,7 @@ export function createMetricsRegistry(
       const byKey = <T>(map: Map<string, T>) =>
         [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
       return {
+        bucketBounds: buckets,
         counters: byKey(counters).map((s) => ({ ...s })),
         durations: byKey(durations).map((s) => ({ ...s, buckets: [...s.buckets] })),
       };
