@@ -1,5 +1,6 @@
-import { context, trace } from "@opentelemetry/api";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -14,11 +15,13 @@ const tracer = provider.getTracer("test");
 beforeAll(() => {
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 });
 afterAll(async () => {
   await provider.shutdown();
   trace.disable();
   context.disable();
+  propagation.disable();
 });
 
 /** Everything the loggers print, stdout and stderr, line by line. */
@@ -118,7 +121,7 @@ describe("requestLogContext", () => {
   function app() {
     const logger = jsonLogger();
     const hono = new Hono();
-    hono.use(requestLogContext());
+    hono.use(requestLogContext({ logger }));
     hono.onError((error, c) => {
       logger.error("request failed", { error });
       return c.json({ error: "internal" }, 500);
@@ -137,7 +140,36 @@ describe("requestLogContext", () => {
   it("takes a valid x-request-id, puts it on every line of the request and echoes it", async () => {
     const response = await app().request("/ok", { headers: { "x-request-id": "abc-123" } });
     expect(response.headers.get("x-request-id")).toBe("abc-123");
-    expect(last()).toMatchObject({ message: "handling", request_id: "abc-123", function: "api" });
+    expect(lines()).toEqual([
+      expect.objectContaining({ message: "handling", request_id: "abc-123", function: "api" }),
+      expect.objectContaining({ message: "request handled", request_id: "abc-123" }),
+    ]);
+  });
+
+  it("logs each request as it ends: method, path without the query, status", async () => {
+    await app().request("/ok?code=secret-code&state=s", { headers: { "x-request-id": "r-log" } });
+    expect(last()).toMatchObject({
+      level: "DEBUG",
+      message: "request handled",
+      method: "GET",
+      path: "/ok",
+      status: 200,
+      duration_ms: expect.any(Number),
+    });
+    expect(printed.join("\n")).not.toContain("secret-code");
+  });
+
+  it("writes the request's line in its span, or else in the trace it came with", async () => {
+    const span = await tracer.startActiveSpan("GET /ok", async (active) => {
+      await app().request("/ok");
+      active.end();
+      return active.spanContext();
+    });
+    expect(last()).toMatchObject({ message: "request handled", trace_id: span.traceId });
+
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    await app().request("/ok", { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    expect(last()).toMatchObject({ message: "request handled", trace_id: traceId });
   });
 
   it("replaces an unusable x-request-id with a new one", async () => {
@@ -146,15 +178,16 @@ describe("requestLogContext", () => {
     });
     const id = response.headers.get("x-request-id") ?? "";
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(last().request_id).toBe(id);
+    expect(lines().every((line) => line.request_id === id)).toBe(true);
   });
 
   it("reaches the error handler's lines and responses the handler built itself", async () => {
     const failed = await app().request("/fail");
-    expect(last()).toMatchObject({
+    expect(lines()[0]).toMatchObject({
       message: "request failed",
       request_id: failed.headers.get("x-request-id"),
     });
+    expect(last()).toMatchObject({ message: "request handled", status: 500 });
     expect(failed.headers.get("x-request-id")).toBeTruthy();
     const raw = await app().request("/raw", { headers: { "x-request-id": "r-raw" } });
     expect(raw.headers.get("x-request-id")).toBe("r-raw");

@@ -6,14 +6,16 @@
  * is per logger instance, not per async flow, hence this.)
  *
  * @example
- * app.use(requestLogContext());                          // every Hono app, first
+ * app.use(requestLogContext({ logger }));                // every Hono app, before the routes
  * await withLogContext({ messageId: envelope.id }, () => handle(envelope));
  * createServiceClient(Service, { interceptors: [forwardRequestId()] });
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
+import { context, propagation, trace } from "@opentelemetry/api";
 import type { Context, MiddlewareHandler } from "hono";
+import type { Logger } from "../logger.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -43,21 +45,54 @@ export function currentLogContext(): Readonly<LogContext> | undefined {
   return storage.getStore();
 }
 
+export interface RequestLogOptions {
+  /** When given, one line per request as it ends: method, path (never the query), status, time. */
+  logger?: Logger;
+  /** Level of that line; DEBUG by default (API Gateway keeps access logs of its own). */
+  level?: "debug" | "info";
+}
+
 /**
  * Hono middleware: takes the request id from `x-request-id` when it is a sane token (at most
  * 255 of `[A-Za-z0-9_=-]`, as hono's `requestId` accepts), else API Gateway's request id in
  * Lambda, else a new UUID; runs the rest of the request in its log context and echoes the id
- * in the response. Mount it first, so the error handler's lines carry the id too.
+ * in the response. Mount it right after the tracing middleware where there is one (so its line
+ * is inside the request's span) and before the routes; the error handler's lines carry the id.
  */
-export function requestLogContext(): MiddlewareHandler {
+export function requestLogContext(options: RequestLogOptions = {}): MiddlewareHandler {
+  const { logger, level = "debug" } = options;
   return async (c, next) => {
+    const started = performance.now();
     const given = c.req.header(REQUEST_ID_HEADER);
     const id = given && REQUEST_ID.test(given) ? given : lambdaRequestIdOrNew(c);
-    await withLogContext({ requestId: id }, next);
+    await withLogContext({ requestId: id }, async () => {
+      await next();
+      if (!logger) return;
+      const fields = {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        duration_ms: Math.round(performance.now() - started),
+      };
+      inCallersTrace(c.req.raw.headers, () => logger[level]("request handled", fields));
+    });
     // After the handler: a Response it returned itself (Connect's, a proxied one) keeps no
     // header set beforehand.
     c.header(REQUEST_ID_HEADER, id);
   };
+}
+
+/**
+ * Runs `fn` in the active span, or else in the trace the request came with: a Connect
+ * service's SERVER span lives inside the Connect handler and has ended when the request's
+ * line is written, and that line still belongs to the caller's trace.
+ */
+function inCallersTrace(headers: Headers, fn: () => void): void {
+  const active = context.active();
+  const traced = trace.getSpan(active)
+    ? active
+    : propagation.extract(active, Object.fromEntries(headers));
+  context.with(traced, fn);
 }
 
 const REQUEST_ID = /^[\w=-]{1,255}$/;
