@@ -24,6 +24,8 @@ import { ConfigError, loadConfig } from "./platform/config.js";
 import { localSecret } from "./platform/local-secret.js";
 import { createLogger, type Logger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
+import { asService } from "./platform/telemetry/span-service.js";
+import { startTracing, type Tracing } from "./platform/telemetry/tracing.js";
 
 const PORTS = [
   "PORT_GATEWAY",
@@ -73,8 +75,11 @@ function every(intervalMs: number, job: () => Promise<unknown>, logger: Logger) 
 }
 
 async function main(): Promise<void> {
-  // One schema for the whole process, so one error lists every bad variable of every service.
   const dataDir = dataDirOf(process.env);
+  // First, so that everything after is traced: spans to DATA_DIR/traces, unless OTLP is
+  // configured or TRACES=off.
+  const tracing = startTracing({ service: "slipway", dataDir });
+  // One schema for the whole process, so one error lists every bad variable of every service.
   const config = loadConfig(LocalConfig, {
     ...process.env,
     // Tokens name the gateway this process runs as their issuer, unless told otherwise.
@@ -95,8 +100,9 @@ async function main(): Promise<void> {
   };
   const logger = createLogger("local", config.LOG_LEVEL);
 
-  // What has started, stopped in reverse: servers first, the database last.
-  const running: (() => Promise<void>)[] = [];
+  // What has started, stopped in reverse: servers first, the database last, then the last
+  // spans are written.
+  const running: (() => Promise<void>)[] = [tracing.shutdown];
   const stop = async () => {
     for (const close of running.reverse()) {
       await close().catch((error) => logger.error("stop failed", { error }));
@@ -129,7 +135,8 @@ async function main(): Promise<void> {
     fetch: (request: Request) => Promise<Response> | Response,
     port: number,
   ) => {
-    const server = await listen(fetch, { port, hostname: config.HOST });
+    // Every span of a request belongs to the service that serves it.
+    const server = await listen(asService(name, fetch), { port, hostname: config.HOST });
     running.push(server.close);
     servers[name] = server;
   };
@@ -161,7 +168,7 @@ async function main(): Promise<void> {
       ["payments", payments.consumer],
     ] as const) {
       const events = bus.subscriber();
-      await events.start(queue, consumer);
+      await events.start(queue, asService(queue, consumer));
       running.push(events.stop);
     }
     await serve("identity", identity.app.fetch, config.PORT_IDENTITY);
@@ -188,6 +195,7 @@ async function main(): Promise<void> {
       `  payments  ${url("payments")}        Connect (slipway.payments.v1.PaymentsService)`,
       `  database  ${storage}`,
       `  events    ${config.BUS} bus`,
+      `  traces    ${tracesLine(tracing, dataDir)}`,
       "",
       "Tokens (OAuth 2.0 at the gateway):",
       `  admin     curl -s -u ${ADMIN_CLIENT_ID}:$(cat ${access.adminSecretFile}) -d grant_type=client_credentials -d scope=catalog:write ${gatewayUrl}/oauth2/token`,
@@ -204,6 +212,13 @@ main().catch((error: unknown) => {
   if (process.env.LOG_LEVEL === "DEBUG") process.stderr.write(`${(error as Error).stack}\n`);
   process.exit(1);
 });
+
+/** Where spans go, and how to read them when they go to files. */
+function tracesLine(tracing: Tracing, dataDir: string): string {
+  if (tracing.exporter !== "file") return tracing.destination;
+  const command = `${dataDir === dataDirOf({}) ? "" : `DATA_DIR=${dataDir} `}npm run trace -- --last`;
+  return `${tracing.destination}        ${command}`;
+}
 
 /** `npm run login`, pointed at this gateway when it is not on the default port. */
 function loginCommand(gatewayUrl: string): string {
