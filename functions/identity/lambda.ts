@@ -1,8 +1,12 @@
 // AWS Lambda entry of the identity service's Connect API and JWKS.
 import { loadConfig } from "../platform/config.js";
 import { lambdaHandler } from "../platform/lambda.js";
-import { startIdentity } from "./app.js";
+import { startTracing } from "../platform/telemetry/tracing.js";
+import { SERVICE_NAME, startIdentity } from "./app.js";
 import { IdentityConfig } from "./config.js";
+
+// First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
+startTracing({ service: SERVICE_NAME });
 
 const identity = await startIdentity(loadConfig(IdentityConfig));
 

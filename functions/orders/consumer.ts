@@ -4,8 +4,12 @@ import { openBus } from "../platform/bus/open-bus.js";
 import { sqsEventHandler } from "../platform/bus/sns-sqs/sqs-event-handler.js";
 import { loadConfig } from "../platform/config.js";
 import { createLogger } from "../platform/logger.js";
+import { startTracing } from "../platform/telemetry/tracing.js";
 import { SERVICE_NAME, startOrders } from "./app.js";
 import { OrdersConfig } from "./config.js";
+
+// First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
+startTracing({ service: SERVICE_NAME });
 
 const config = loadConfig(OrdersConfig);
 const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);

@@ -3,8 +3,12 @@ import { openBus } from "../platform/bus/open-bus.js";
 import { loadConfig } from "../platform/config.js";
 import { lambdaHandler } from "../platform/lambda.js";
 import { createLogger } from "../platform/logger.js";
+import { startTracing } from "../platform/telemetry/tracing.js";
 import { SERVICE_NAME, startOrders } from "./app.js";
 import { OrdersConfig } from "./config.js";
+
+// First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
+startTracing({ service: SERVICE_NAME });
 
 const config = loadConfig(OrdersConfig);
 const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
