@@ -6,14 +6,14 @@
  * const readiness = serviceReadiness({ db: database.db, publisher });
  * mountHealth(app, readiness);
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import type { BusPublisher } from "../bus/port.js";
 import { createReadiness, type Readiness, type ReadinessCheck } from "./readiness.js";
 
 /** What `databaseCheck` needs of a Drizzle database. */
 export interface Queryable {
-  execute(query: ReturnType<typeof sql>): PromiseLike<unknown>;
+  execute(query: SQL): PromiseLike<unknown>;
 }
 
 /**
