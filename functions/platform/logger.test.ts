@@ -242,6 +242,14 @@ describe("output format", () => {
     expect(printed[0]).toContain(`trace=${span.traceId.slice(0, 8)}`);
   });
 
+  it("follows a pretty error line with its stack and causes, indented", () => {
+    const error = new TypeError("bad input", { cause: new Error("underneath") });
+    createLogger("catalog", "INFO", { format: "pretty" }).error("failed", { error });
+    expect(printed[0]).toMatch(/ ERROR catalog failed error="TypeError: bad input"$/);
+    expect(printed.slice(1).every((line) => line.startsWith("    "))).toBe(true);
+    expect(printed).toContain("    caused by: Error: underneath");
+  });
+
   it("prints JSON under CI even when pretty is configured", () => {
     vi.stubEnv("CI", "true");
     createLogger("catalog", "INFO", { format: "pretty" }).info("machine readable");

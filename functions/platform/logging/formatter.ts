@@ -139,16 +139,26 @@ function quote(text: string): string {
   return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
 }
 
-function asFormattedError(
-  value: unknown,
-): { name: string; message: string; stack?: string } | undefined {
+interface PrintableError {
+  name: string;
+  message: string;
+  /** The stack's frames, then each cause as `caused by: Name: message` and its frames. */
+  stack?: string;
+}
+
+function asFormattedError(value: unknown): PrintableError | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const { name, message, stack } = value as Record<string, unknown>;
+  const { name, message, stack, cause } = value as Record<string, unknown>;
   if (typeof name !== "string" || typeof message !== "string" || !("location" in value)) {
     return undefined;
   }
   const lines = Array.isArray(stack) ? stack.join("\n") : typeof stack === "string" ? stack : "";
-  return { name, message, stack: lines.split("\n").slice(1).join("\n") || undefined };
+  const frames = lines.split("\n").slice(1);
+  const inner = asFormattedError(cause);
+  if (inner)
+    frames.push(`caused by: ${inner.name}: ${inner.message}`, ...(inner.stack ?? "").split("\n"));
+  const text = frames.filter(Boolean).join("\n");
+  return { name, message, stack: text || undefined };
 }
 
 function indentStack(stack: string): string {
