@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { catalogApi } from "./catalog.js";
 import { identityApi } from "./identity.js";
 import { ordersApi } from "./orders.js";
+import { paymentsApi } from "./payments.js";
 import { internalTokenSecret } from "./secrets.js";
 
 // Outside the VPC: it touches no private resource and reaches the services' URLs without NAT.
@@ -19,6 +20,7 @@ const gateway = new sst.aws.Function("Gateway", {
     CATALOG_URL: catalogApi.url,
     IDENTITY_URL: identityApi.url,
     ORDERS_URL: ordersApi.url,
+    PAYMENTS_URL: paymentsApi.url,
     TOKEN_ISSUER: api.url,
     INTERNAL_TOKEN_SECRET: internalTokenSecret.value,
   },

@@ -324,6 +324,7 @@ describe("functions", () => {
     const catalog = serviceFunction(resources, "catalog").instance as { url: string };
     const identity = serviceFunction(resources, "identity").instance as { url: string };
     const orders = serviceFunction(resources, "orders").instance as { url: string };
+    const payments = serviceFunction(resources, "payments").instance as { url: string };
     const internal = secret(resources, "InternalTokenSecret");
     const api = only(resources, "ApiGatewayV2").instance as { url: string };
     expect(gateway.args.handler).toBe("functions/gateway/lambda.handler");
@@ -333,6 +334,7 @@ describe("functions", () => {
       CATALOG_URL: catalog.url,
       IDENTITY_URL: identity.url,
       ORDERS_URL: orders.url,
+      PAYMENTS_URL: payments.url,
       TOKEN_ISSUER: api.url,
       INTERNAL_TOKEN_SECRET: internal.value,
     });
