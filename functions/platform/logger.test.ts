@@ -193,10 +193,17 @@ describe("requestLogContext", () => {
     expect(raw.headers.get("x-request-id")).toBe("r-raw");
   });
 
-  it("uses API Gateway's request id in Lambda when the caller sent none", async () => {
-    const lambdaEnv = { event: { requestContext: { requestId: "apigw-Ab1=" } } };
+  it("uses API Gateway's request id in Lambda when the caller sent none, and names the invocation", async () => {
+    const lambdaEnv = {
+      event: { requestContext: { requestId: "apigw-Ab1=" } },
+      lambdaContext: { awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e812345678" },
+    };
     const response = await app().request("/ok", {}, lambdaEnv);
     expect(response.headers.get("x-request-id")).toBe("apigw-Ab1=");
+    expect(last()).toMatchObject({
+      request_id: "apigw-Ab1=",
+      function_request_id: "c6af9ac6-7b61-11e6-9a41-93e812345678",
+    });
   });
 
   it("sends the request id on to the services the request calls", async () => {

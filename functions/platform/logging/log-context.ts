@@ -65,7 +65,7 @@ export function requestLogContext(options: RequestLogOptions = {}): MiddlewareHa
     const started = performance.now();
     const given = c.req.header(REQUEST_ID_HEADER);
     const id = given && REQUEST_ID.test(given) ? given : lambdaRequestIdOrNew(c);
-    await withLogContext({ requestId: id }, async () => {
+    await withLogContext({ requestId: id, ...lambdaInvocation(c) }, async () => {
       await next();
       if (!logger) return;
       const fields = {
@@ -97,12 +97,21 @@ function inCallersTrace(headers: Headers, fn: () => void): void {
 
 const REQUEST_ID = /^[\w=-]{1,255}$/;
 
+/** What hono/aws-lambda puts in `c.env`; under Node `c.env` is the socket pair instead. */
+interface LambdaEnv {
+  event?: { requestContext?: { requestId?: unknown } };
+  lambdaContext?: { awsRequestId?: unknown };
+}
+
 function lambdaRequestIdOrNew(c: Context): string {
-  // hono/aws-lambda puts the API Gateway event in `c.env`; under Node `c.env` is the socket pair.
-  const event = (c.env as { event?: { requestContext?: { requestId?: unknown } } } | undefined)
-    ?.event;
-  const id = event?.requestContext?.requestId;
+  const id = (c.env as LambdaEnv | undefined)?.event?.requestContext?.requestId;
   return typeof id === "string" && REQUEST_ID.test(id) ? id : randomUUID();
+}
+
+/** The invocation's id, as Lambda's own START/END/REPORT lines name it. */
+function lambdaInvocation(c: Context): { function_request_id?: string } {
+  const id = (c.env as LambdaEnv | undefined)?.lambdaContext?.awsRequestId;
+  return typeof id === "string" ? { function_request_id: id } : {};
 }
 
 /**
