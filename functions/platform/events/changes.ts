@@ -14,7 +14,7 @@ import type { Database } from "../db/database.js";
 import type { Envelope } from "./envelope.js";
 import { type OutboxTable, recordEvents } from "./outbox.js";
 import type { OutboxDispatcher } from "./outbox-dispatcher.js";
-import { withTraceparent } from "./trace-context.js";
+import { inOutboxWriteSpan } from "./trace-context.js";
 
 /** How long a change (or a consumer's reaction) waits for its events' dispatch after commit. */
 export const DISPATCH_WAIT_MS = 1000;
@@ -38,11 +38,8 @@ export function createChangeRunner<TSchema extends Record<string, unknown>>(opti
   return async (work) => {
     const { result, ids } = await options.db.transaction(async (tx) => {
       const { result, events: made } = await work(tx as unknown as Database<TSchema>);
-      const events = withTraceparent(made);
-      await recordEvents(
-        tx as unknown as Database<Record<string, unknown>>,
-        options.outbox,
-        events,
+      const events = await inOutboxWriteSpan(made, (stamped) =>
+        recordEvents(tx as unknown as Database<Record<string, unknown>>, options.outbox, stamped),
       );
       return { result, ids: events.map((event) => event.id) };
     });

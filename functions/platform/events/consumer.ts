@@ -4,6 +4,9 @@
  * handler in one transaction with the inbox record, so a duplicate is skipped. A handler that
  * reacts with events of its own `publish`es them: they join the same transaction through the
  * outbox (so an event is applied, and answered, exactly once) and are dispatched after commit.
+ * Each event is handled in a CONSUMER span named after the consumer and the event
+ * (`order-saga PaymentAuthorized`), a child of the span that produced it, and counted in
+ * `events_consumed_total` by outcome (ok, duplicate, error).
  *
  * @example
  * const handle = createEventConsumer({
@@ -15,17 +18,19 @@
  * await subscriber.start("catalog", handle);
  */
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { trace } from "@opentelemetry/api";
 import { sql } from "drizzle-orm";
 import type { Delivery, DeliveryHandler } from "../bus/port.js";
 import { PoisonMessage } from "../bus/port.js";
 import type { Database } from "../db/database.js";
 import type { Logger } from "../logger.js";
+import { metrics } from "../metrics.js";
 import { DISPATCH_WAIT_MS, waitAtMost } from "./changes.js";
 import { decodeEvent, type Envelope, parseEnvelope } from "./envelope.js";
 import type { InboxTable } from "./inbox.js";
 import { type OutboxTable, recordEvents } from "./outbox.js";
 import type { OutboxDispatcher } from "./outbox-dispatcher.js";
-import { inConsumerSpan, withTraceparent } from "./trace-context.js";
+import { inConsumerSpan, inOutboxWriteSpan } from "./trace-context.js";
 
 export interface EventContext<TSchema extends Record<string, unknown>> {
   tx: Database<TSchema>;
@@ -74,9 +79,14 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
 ): DeliveryHandler {
   const { db, inbox, logger } = options;
   const byType = new Map(options.handlers.map((handler) => [handler.type, handler]));
+  const consumer = options.name;
   return async (delivery: Delivery) => {
+    if (delivery.receiveCount > 1) metrics.count("events_retried_total", { consumer });
     const parsed = parseEnvelope(delivery.body);
-    if (!parsed.ok) throw new PoisonMessage(parsed.reason);
+    if (!parsed.ok) {
+      metrics.count("events_consumed_total", { consumer, outcome: "error" });
+      throw new PoisonMessage(parsed.reason);
+    }
     const { envelope } = parsed;
     const handler = byType.get(envelope.type);
     if (!handler) {
@@ -88,12 +98,20 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
       });
       return;
     }
-    await inConsumerSpan(envelope, options.name, () => applyOnce(envelope, handler));
+    let outcome: "ok" | "duplicate" | "error" = "error";
+    try {
+      outcome = await inConsumerSpan(envelope, consumer, () => applyOnce(envelope, handler));
+    } finally {
+      metrics.count("events_consumed_total", { consumer, outcome });
+    }
   };
 
-  async function applyOnce(envelope: Envelope, handler: EventHandler<TSchema>): Promise<void> {
+  async function applyOnce(
+    envelope: Envelope,
+    handler: EventHandler<TSchema>,
+  ): Promise<"ok" | "duplicate"> {
     const published: string[] = [];
-    await db.transaction(async (tx) => {
+    const applied = await db.transaction(async (tx) => {
       const first = await tx
         .insert(inbox)
         .values({ eventId: envelope.id, consumer: options.name })
@@ -101,26 +119,27 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
         .returning({ eventId: inbox.eventId });
       if (first.length === 0) {
         logger.debug("duplicate event skipped", { consumer: options.name, eventId: envelope.id });
-        return;
+        trace.getActiveSpan()?.setAttribute("slipway.duplicate", true);
+        return false;
       }
       const publish = async (...made: Envelope[]) => {
         if (!options.outbox)
           throw new Error(`consumer ${options.name} has no outbox to publish to`);
         // Inside the consumer span: the reaction continues the trace of what it reacts to.
-        const events = withTraceparent(made);
-        await recordEvents(
-          tx as unknown as Database<Record<string, unknown>>,
-          options.outbox.table,
-          events,
+        const { table } = options.outbox;
+        const events = await inOutboxWriteSpan(made, (stamped) =>
+          recordEvents(tx as unknown as Database<Record<string, unknown>>, table, stamped),
         );
         published.push(...events.map((event) => event.id));
       };
       await handler.handle(envelope, { tx: tx as unknown as Database<TSchema>, envelope, publish });
+      return true;
     });
     // After commit, and bounded, like a change: the sweeper retries whatever this does not finish.
     if (published.length > 0 && options.outbox) {
       await waitAtMost(options.outbox.dispatcher.dispatch(published), DISPATCH_WAIT_MS);
     }
+    return applied ? "ok" : "duplicate";
   }
 }
 

@@ -4,6 +4,8 @@
  * (`dispatchDue`, `startSweeper`). Rows are claimed with a lease, never under an open
  * transaction, so a slow broker holds no database locks and two dispatchers never send the same
  * row at the same time (a crash mid-publish can still send it twice; consumers deduplicate).
+ * Each published batch is an "outbox dispatch" PRODUCER span linked to its events' producers,
+ * and counted by event type in `events_published_total` / `events_publish_failed_total`.
  *
  * @example
  * const outboxDispatcher = createOutboxDispatcher({ db, outbox, publisher, logger });
@@ -15,8 +17,10 @@ import { and, asc, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { BusPublisher } from "../bus/port.js";
 import type { Database } from "../db/database.js";
 import type { Logger } from "../logger.js";
+import { type MetricName, metrics } from "../metrics.js";
 import type { Envelope } from "./envelope.js";
 import type { OutboxTable } from "./outbox.js";
+import { inDispatchSpan } from "./trace-context.js";
 
 export interface OutboxDispatcherOptions {
   db: Database<Record<string, unknown>>;
@@ -40,6 +44,12 @@ export interface OutboxDispatcher {
 }
 
 const MAX_BACKOFF_SECONDS = 300;
+
+function countByType(name: MetricName, events: readonly Envelope[]): void {
+  const byType = new Map<string, number>();
+  for (const { type } of events) byType.set(type, (byType.get(type) ?? 0) + 1);
+  for (const [type, count] of byType) metrics.count(name, { type }, count);
+}
 
 export function createOutboxDispatcher(options: OutboxDispatcherOptions): OutboxDispatcher {
   const { db, outbox, publisher, logger } = options;
@@ -73,9 +83,12 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
       .returning({ id: outbox.id, envelope: outbox.envelope, attempts: outbox.attempts });
     if (claimed.length === 0) return 0;
     const claimedIds = claimed.map((row) => row.id);
+    const events = claimed.map((row) => JSON.parse(row.envelope) as Envelope);
     try {
-      await publisher.publish(claimed.map((row) => JSON.parse(row.envelope) as Envelope));
+      await inDispatchSpan(events, () => publisher.publish(events));
+      countByType("events_published_total", events);
     } catch (error) {
+      countByType("events_publish_failed_total", events);
       const attempts = Math.max(...claimed.map((row) => row.attempts));
       const backoff = Math.min(2 ** attempts, MAX_BACKOFF_SECONDS);
       await db
