@@ -68,6 +68,7 @@ export async function openEmbeddedBus(options: EmbeddedBusOptions): Promise<Embe
           id: uuidv7(),
           queue,
           body: JSON.stringify(envelope),
+          traceparent: envelope.traceparent ?? null,
         })),
       );
       if (rows.length === 0) return;

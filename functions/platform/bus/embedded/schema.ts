@@ -10,6 +10,8 @@ export const messages = bus.table(
     id: uuid("id").primaryKey(),
     queue: text("queue").notNull(),
     body: text("body").notNull(),
+    // W3C trace context of the event's producer, beside the body as every transport carries it.
+    traceparent: text("traceparent"),
     receiveCount: integer("receive_count").notNull().default(0),
     // Hidden until then: delivered and not yet acknowledged, or backing off after a failure.
     visibleAt: timestamp("visible_at", { withTimezone: true }).notNull().defaultNow(),

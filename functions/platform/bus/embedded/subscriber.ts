@@ -1,10 +1,13 @@
 /**
- * Delivers an embedded queue's messages to a handler, one claimed batch at a time.
+ * Delivers an embedded queue's messages to a handler, one claimed batch at a time, each batch
+ * in a "receive <queue>" span linked to its messages' producers (trace-context.ts).
  */
 import type { EventEmitter } from "node:events";
 import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.js";
+import { inBatchSpan } from "../../events/trace-context.js";
 import type { Logger } from "../../logger.js";
+import { metrics } from "../../metrics.js";
 import { type BusSubscriber, type DeliveryHandler, PoisonMessage } from "../port.js";
 import { messages, type schema } from "./schema.js";
 
@@ -51,11 +54,31 @@ export function createEmbeddedSubscriber(options: SubscriberOptions): EmbeddedSu
         visibleAt: sql`now() + make_interval(secs => ${options.visibilityTimeoutMs / 1000})`,
       })
       .where(inArray(messages.id, visible))
-      .returning({ id: messages.id, body: messages.body, receiveCount: messages.receiveCount });
+      .returning({
+        id: messages.id,
+        body: messages.body,
+        receiveCount: messages.receiveCount,
+        traceparent: messages.traceparent,
+      });
   }
 
   async function deliver(queue: string, handle: DeliveryHandler): Promise<number> {
     const claimed = await claim(queue);
+    if (claimed.length === 0) return 0;
+    await inBatchSpan(
+      `receive ${queue}`,
+      { "messaging.system": "slipway_embedded", "messaging.destination.name": queue },
+      claimed.map((row) => row.traceparent ?? undefined),
+      () => settleAll(queue, handle, claimed),
+    );
+    return claimed.length;
+  }
+
+  async function settleAll(
+    queue: string,
+    handle: DeliveryHandler,
+    claimed: Awaited<ReturnType<typeof claim>>,
+  ): Promise<void> {
     for (const row of claimed) {
       const byId = and(eq(messages.id, row.id), eq(messages.queue, queue));
       if (row.receiveCount > options.maxReceiveCount) {
@@ -66,6 +89,7 @@ export function createEmbeddedSubscriber(options: SubscriberOptions): EmbeddedSu
             deadReason: sql`coalesce(${messages.lastError}, 'too many deliveries')`,
           })
           .where(byId);
+        metrics.count("events_dead_lettered_total", { queue });
         continue;
       }
       try {
@@ -78,6 +102,7 @@ export function createEmbeddedSubscriber(options: SubscriberOptions): EmbeddedSu
             .update(messages)
             .set({ deadAt: sql`now()`, deadReason: reason, lastError: reason })
             .where(byId);
+          metrics.count("events_dead_lettered_total", { queue });
           logger.warn("message dead-lettered", { queue, messageId: row.id, reason });
         } else {
           // Back off 2^n seconds (capped) before the next attempt, as a visibility timeout would.
@@ -98,7 +123,6 @@ export function createEmbeddedSubscriber(options: SubscriberOptions): EmbeddedSu
         }
       }
     }
-    return claimed.length;
   }
 
   return {

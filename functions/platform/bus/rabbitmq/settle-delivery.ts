@@ -10,6 +10,7 @@
  */
 import type { ConfirmChannel, ConsumeMessage } from "amqplib";
 import type { Logger } from "../../logger.js";
+import { metrics } from "../../metrics.js";
 import { type DeliveryHandler, PoisonMessage } from "../port.js";
 import { errorMessage } from "./connection.js";
 import { deadLetterOptions, toDelivery } from "./message.js";
@@ -70,6 +71,7 @@ async function deadLetter(
         (error: unknown) => (error ? reject(error) : resolve()),
       );
     });
+    metrics.count("events_dead_lettered_total", { queue: settings.queue });
     settle(settings, () => channel.ack(message));
   } catch (error) {
     // Not surely in the DLQ: leave it in the queue for another try.

@@ -2,7 +2,9 @@
  * The Lambda entry for an SQS event source: hands each record to the consumer through
  * Powertools' `BatchProcessor`, so only the records that failed come back in
  * `batchItemFailures` (the event source mapping needs `ReportBatchItemFailures`). Failures
- * follow the same rules as the long-poll loop: backoff, then the DLQ with a reason.
+ * follow the same rules as the long-poll loop: backoff, then the DLQ with a reason. The batch
+ * is a "receive <queue>" span linked to the records' `traceparent` attributes; each record's
+ * own span continues its producer's trace.
  *
  * @example
  * // functions/catalog/consumer.ts
@@ -15,8 +17,10 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { inBatchSpan } from "../../events/trace-context.js";
 import { createLogger, type Logger } from "../../logger.js";
 import { withMetricsFlush } from "../../metrics/emf.js";
+import { metrics } from "../../metrics.js";
 import type { DeliveryHandler } from "../port.js";
 import { createSnsSqsClients } from "./clients.js";
 import {
@@ -72,6 +76,7 @@ export function sqsEventHandler(handle: DeliveryHandler, options: SqsEventHandle
         const failed = { body: record.body, attributes: attributesOf(record), receiveCount };
         // Sent to the DLQ, the record counts as handled and Lambda deletes it.
         await sendToDeadLetterQueue(sqsClient(), source.deadLetterUrl, failed, action.reason);
+        metrics.count("events_dead_lettered_total", { queue: queueNameOf(record.eventSourceARN) });
         return;
       }
       logger.warn("handler failed; will retry", { ...context, delaySeconds: action.delaySeconds });
@@ -100,9 +105,18 @@ export function sqsEventHandler(handle: DeliveryHandler, options: SqsEventHandle
   return withMetricsFlush(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     // One processor per invocation: it keeps per-batch state, and tests may invoke concurrently.
     const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, handleRecord, processor, { context });
+    const queues = [...new Set(event.Records.map((record) => queueNameOf(record.eventSourceARN)))];
+    return inBatchSpan(
+      `receive ${queues.join(" ")}`,
+      { "messaging.system": "aws_sqs", "messaging.destination.name": queues.join(" ") },
+      event.Records.map((record) => record.messageAttributes?.traceparent?.stringValue),
+      () => processPartialResponse(event, handleRecord, processor, { context }),
+    );
   });
 }
+
+/** `arn:aws:sqs:eu-west-1:123456789012:slipway-dev-orders` → `slipway-dev-orders`. */
+const queueNameOf = (arn: string) => arn.slice(arn.lastIndexOf(":") + 1);
 
 /** A record's message attributes in the SDK's shape. */
 function attributesOf(record: SQSRecord): Record<string, MessageAttributeValue> {

@@ -2,7 +2,8 @@
  * Delivers a queue's messages to a handler from a long-poll loop (local parity runs against
  * LocalStack or fauxqs; Lambda uses `sqsEventHandler` instead). Success deletes the message;
  * a failure is retried after a backoff and dead-lettered with its reason after the queue's
- * `maxReceiveCount` attempts, or at once for a `PoisonMessage`.
+ * `maxReceiveCount` attempts, or at once for a `PoisonMessage`. Each received batch is a
+ * "receive <queue>" span linked to its messages' `traceparent` attributes.
  *
  * @example
  * const subscriber = createSnsSqsSubscriber({ sqs: clients.sqs, namespace: "slipway-dev", logger });
@@ -17,7 +18,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { inBatchSpan } from "../../events/trace-context.js";
 import { createLogger, type Logger } from "../../logger.js";
+import { metrics } from "../../metrics.js";
 import type { BusSubscriber, DeliveryHandler } from "../port.js";
 import {
   defaultRetryDelay,
@@ -90,7 +93,13 @@ export function createSnsSqsSubscriber(options: SnsSqsSubscriberOptions): BusSub
         await sleep(backoff, undefined, { signal: stopping }).catch(() => {});
         continue;
       }
-      await Promise.all(messages.map((message) => settle(consumer, message)));
+      if (messages.length === 0) continue;
+      await inBatchSpan(
+        `receive ${consumer.queue}`,
+        { "messaging.system": "aws_sqs", "messaging.destination.name": consumer.queue },
+        messages.map((message) => message.MessageAttributes?.traceparent?.StringValue),
+        () => Promise.all(messages.map((message) => settle(consumer, message))),
+      );
     }
   }
 
@@ -114,6 +123,7 @@ export function createSnsSqsSubscriber(options: SnsSqsSubscriberOptions): BusSub
         logger.error("handler failed; dead-lettering", context);
         const failed = { body, attributes: message.MessageAttributes, receiveCount };
         await sendToDeadLetterQueue(sqs, source.deadLetterUrl, failed, action.reason);
+        metrics.count("events_dead_lettered_total", { queue });
       }
       await sqs.send(new DeleteMessageCommand(receipt));
     } catch (error) {

@@ -1,0 +1,1 @@
+ALTER TABLE "bus"."messages" ADD COLUMN "traceparent" text;
