@@ -1,15 +1,19 @@
-// One trace across the bus: the span that makes a change is the parent of the consumer span
-// that applies its event, on every transport (spans collected by an in-memory exporter).
-import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
+// One trace across RPC and the bus: the RPC server span makes the change, its "outbox write"
+// span is the parent of the consumer span that applies the event, on every transport; the
+// transport itself carries the trace context (AMQP header, SQS attribute, embedded row), and a
+// received batch's span only links to its messages. Spans collected by an in-memory exporter.
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
+  type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type CatalogOnBus, startCatalogOnBus, uniqueTag } from "./catalog-on-bus.js";
+import { productCreated } from "../../functions/catalog/events.js";
+import { type CatalogOnBus, productRow, startCatalogOnBus, uniqueTag } from "./catalog-on-bus.js";
 import { type OpenTransport, transports } from "./transports.js";
 
 const exporter = new InMemorySpanExporter();
@@ -27,6 +31,20 @@ afterAll(async () => {
   propagation.disable();
 });
 
+/** Waits for a finished span matching `where`. */
+function finishedSpan(where: (span: ReadableSpan) => boolean): Promise<ReadableSpan> {
+  return vi.waitFor(
+    () => {
+      const span = exporter.getFinishedSpans().find(where);
+      if (!span) throw new Error("no such span yet");
+      return span;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+}
+
+const spanIdOf = (traceparent: string) => traceparent.split("-")[2];
+
 describe.each(transports)("trace context over $name", (transport) => {
   transport.describe("a change and the consumption of its event", () => {
     let bus: OpenTransport;
@@ -40,7 +58,7 @@ describe.each(transports)("trace context over $name", (transport) => {
       await bus?.close();
     });
 
-    it("share one trace: the consumer span is a child of the producing span", async () => {
+    it("share one trace: RPC client → server → outbox write → consumer", async () => {
       const tag = uniqueTag();
       const tracer = trace.getTracer("test");
       const request = await tracer.startActiveSpan("POST /v1/products", async (span) => {
@@ -52,25 +70,116 @@ describe.each(transports)("trace context over $name", (transport) => {
         span.end();
         return span.spanContext();
       });
+      const inTrace = (name: string) => (span: ReadableSpan) =>
+        span.name === name && span.spanContext().traceId === request.traceId;
 
-      const consumed = await vi.waitFor(
-        () => {
-          const span = exporter
-            .getFinishedSpans()
-            .find(
-              (candidate) =>
-                candidate.name === "consume slipway.catalog.v1.ProductCreated" &&
-                candidate.spanContext().traceId === request.traceId,
-            );
-          if (!span) throw new Error("no consumer span in the request's trace yet");
-          return span;
-        },
-        { timeout: 20_000, interval: 50 },
+      const procedure = "slipway.catalog.v1.CatalogService/CreateProduct";
+      const client = await finishedSpan(
+        (span) => inTrace(procedure)(span) && span.kind === SpanKind.CLIENT,
       );
+      expect(client.parentSpanContext?.spanId).toBe(request.spanId);
+      const server = await finishedSpan(
+        (span) => inTrace(procedure)(span) && span.kind === SpanKind.SERVER,
+      );
+      expect(server.parentSpanContext?.spanId).toBe(client.spanContext().spanId);
+      expect(server.attributes).toMatchObject({
+        "rpc.system": "connect_rpc",
+        "rpc.service": "slipway.catalog.v1.CatalogService",
+        "rpc.method": "CreateProduct",
+      });
+      const insert = await finishedSpan(inTrace("INSERT catalog.products"));
+      expect(insert.kind).toBe(SpanKind.CLIENT);
+      expect(insert.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+
+      const write = await finishedSpan(inTrace("outbox write"));
+      expect(write.kind).toBe(SpanKind.PRODUCER);
+      expect(write.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+
+      const consumed = await finishedSpan(inTrace("product-listing ProductCreated"));
       expect(consumed.kind).toBe(SpanKind.CONSUMER);
-      expect(consumed.parentSpanContext?.spanId).toBe(request.spanId);
+      expect(consumed.parentSpanContext?.spanId).toBe(write.spanContext().spanId);
       expect(consumed.parentSpanContext?.isRemote).toBe(true);
       expect(consumed.attributes["messaging.consumer.group.name"]).toBe("product-listing");
+      // The consumer's own queries are its children.
+      const applied = await finishedSpan(
+        (span) =>
+          span.attributes["db.system"] === "postgresql" &&
+          span.parentSpanContext?.spanId === consumed.spanContext().spanId,
+      );
+      expect(applied.spanContext().traceId).toBe(request.traceId);
+
+      // One dispatch span per published batch, linked to the events' producing span.
+      const dispatched = await finishedSpan(
+        (span) =>
+          span.name === "outbox dispatch" &&
+          span.links.some((link) => link.context.spanId === write.spanContext().spanId),
+      );
+      expect(dispatched.kind).toBe(SpanKind.PRODUCER);
+      expect(dispatched.attributes["messaging.batch.message_count"]).toBeGreaterThanOrEqual(1);
+    });
+  });
+});
+
+describe.each(transports)("the trace context $name itself carries", (transport) => {
+  transport.describe("an event published and consumed", () => {
+    let bus: OpenTransport;
+    let system: CatalogOnBus | undefined;
+    beforeAll(async () => {
+      bus = await transport.open();
+    });
+    afterAll(async () => {
+      await system?.stop();
+      await bus?.close();
+    });
+
+    it("carries traceparent beside the body; the consumer continues it, a batch only links", async () => {
+      const tracer = trace.getTracer("test");
+      const producer = tracer.startSpan("producer");
+      const carrier: Record<string, string> = {};
+      propagation.inject(trace.setSpan(context.active(), producer), carrier);
+      producer.end();
+      const traceparent = carrier.traceparent ?? "";
+      const envelope = { ...productCreated(productRow(uniqueTag())), traceparent };
+
+      // Nobody consumes the queue yet: the message waits there to be looked at.
+      await bus.publisher.publish([envelope]);
+      expect(await bus.peekTraceparent(envelope.id)).toBe(traceparent);
+
+      system = await startCatalogOnBus(bus, transport.dataDir);
+      const consumed = await finishedSpan(
+        (span) =>
+          span.name === "product-listing ProductCreated" &&
+          span.attributes["messaging.message.id"] === envelope.id,
+      );
+      expect(consumed.spanContext().traceId).toBe(producer.spanContext().traceId);
+      expect(consumed.parentSpanContext?.spanId).toBe(spanIdOf(traceparent));
+
+      if (transport.name === "rabbitmq") return; // pushed one by one: no batch to speak of
+      const batch = await finishedSpan(
+        (span) =>
+          span.name === "receive catalog" &&
+          span.links.some((link) => link.context.spanId === spanIdOf(traceparent)),
+      );
+      expect(batch.kind).toBe(SpanKind.CONSUMER);
+      expect(batch.spanContext().traceId).not.toBe(producer.spanContext().traceId);
+      expect(consumed.parentSpanContext?.spanId).not.toBe(batch.spanContext().spanId);
+    });
+
+    it("marks the consumer span of a failing handler as an error", async () => {
+      if (!system) throw new Error("the previous test starts the catalog");
+      // A payload the listing cannot decode: its handler throws inside the consumer span.
+      const poison = {
+        ...productCreated(productRow(uniqueTag())),
+        data_base64: Buffer.from("not protobuf").toString("base64"),
+      };
+      await bus.publisher.publish([poison]);
+      const span = await finishedSpan(
+        (candidate) =>
+          candidate.name === "product-listing ProductCreated" &&
+          candidate.attributes["messaging.message.id"] === poison.id,
+      );
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span.status.message).toMatch(/payload is not a slipway.catalog.v1.ProductCreated/);
     });
   });
 });

@@ -12,8 +12,13 @@
  *   });
  * });
  */
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
 import { connect } from "amqplib";
+import { eq } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { describe } from "vitest";
 import { ProductCreatedSchema } from "../../functions/gen/catalog/v1/events_pb.js";
@@ -59,6 +64,12 @@ export interface OpenTransport {
   deadLetters: DeadLetterQueue;
   /** Puts a body on the catalog queue as a foreign producer could, past the bus publisher. */
   sendRaw(body: string): Promise<void>;
+  /**
+   * The `traceparent` the transport itself carries (AMQP header, SQS message attribute, the
+   * embedded bus's row) for the waiting message of this envelope id, left in the queue; null
+   * when the message has none, undefined when no such message is waiting.
+   */
+  peekTraceparent(envelopeId: string): Promise<string | null | undefined>;
   /** The proxy every bus connection goes through; none for the embedded bus (no broker). */
   proxy: TcpProxy | undefined;
   close(): Promise<void>;
@@ -95,6 +106,11 @@ const embedded: Transport = {
       deadLetters: bus.deadLetters,
       async sendRaw(body) {
         await raw.db.insert(messages).values({ id: uuidv7(), queue: QUEUE, body });
+      },
+      async peekTraceparent(envelopeId) {
+        const rows = await raw.db.select().from(messages).where(eq(messages.queue, QUEUE));
+        const row = rows.find((candidate) => JSON.parse(candidate.body).id === envelopeId);
+        return row ? row.traceparent : undefined;
       },
       proxy: undefined,
       async close() {
@@ -145,6 +161,27 @@ const rabbitmq: Transport = {
           await connection.close().catch(() => {});
         }
       },
+      async peekTraceparent(envelopeId) {
+        const connection = await connect(rabbitUrl);
+        connection.on("error", () => {});
+        try {
+          const channel = await connection.createChannel();
+          let found: string | null | undefined;
+          for (;;) {
+            const message = await channel.get(rabbitNames(namespace).queue(QUEUE));
+            if (!message) break;
+            if (message.properties.messageId === envelopeId) {
+              found = message.properties.headers?.traceparent ?? null;
+              break;
+            }
+          }
+          channel.nackAll(true);
+          await channel.close();
+          return found;
+        } finally {
+          await connection.close().catch(() => {});
+        }
+      },
       proxy,
       async close() {
         await bus.close();
@@ -184,6 +221,30 @@ const snsSqs: Transport = {
         const { sqs } = emulator.clients;
         const url = await queueUrl(sqs, { name: snsSqsNames(namespace).queue(QUEUE) });
         await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+      },
+      async peekTraceparent(envelopeId) {
+        const { sqs } = emulator.clients;
+        const url = await queueUrl(sqs, { name: snsSqsNames(namespace).queue(QUEUE) });
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageAttributeNames: ["All"],
+          }),
+        );
+        for (const message of Messages) {
+          // Visible again at once: peeked, not consumed.
+          await sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: url,
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: 0,
+            }),
+          );
+        }
+        const message = Messages.find((m) => JSON.parse(m.Body ?? "{}").id === envelopeId);
+        return message ? (message.MessageAttributes?.traceparent?.StringValue ?? null) : undefined;
       },
       proxy,
       async close() {
