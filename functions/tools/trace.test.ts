@@ -71,6 +71,18 @@ beforeAll(async () => {
     startTime: at + 60_000,
   });
   list.end(at + 60_003);
+  // The bus's own work: a received batch, linked to its messages' traces.
+  provider
+    .getTracer("slipway.events")
+    .startSpan("receive catalog", {
+      kind: SpanKind.CONSUMER,
+      startTime: at + 90_000,
+      attributes: {
+        "messaging.operation.type": "receive",
+        "messaging.destination.name": "catalog",
+      },
+    })
+    .end(at + 90_001);
   await provider.shutdown();
   placed = request.spanContext().traceId;
   listed = list.spanContext().traceId;
@@ -98,15 +110,21 @@ describe("npm run trace", () => {
     expect(run.stdout).toContain(`trace ${listed} · 1 span ·`);
   });
 
-  it("lists the most recent traces first", async () => {
+  it("lists the most recent traces first, the bus's batch receives only with --all", async () => {
     const run = await runTrace(["--last"], dataDir);
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n");
     expect(lines[1]).toContain(`${listed}  gateway  GET /v1/products`);
     expect(lines[2]).toContain(`${placed}  gateway  POST /v1/orders`);
     expect(lines[2]).toMatch(/ 8\.00 ms +2 +1 /);
-    expect(run.stdout).toContain(`2 of 2 trace(s) in ${join(dataDir, "traces")}`);
+    expect(run.stdout).not.toContain("receive catalog");
+    expect(run.stdout).toContain(
+      `2 of 2 trace(s) in ${join(dataDir, "traces")} (and 1 of bus batch receives: --all)`,
+    );
     expect((await runTrace(["--list", "1"], dataDir)).stdout).toContain("1 of 2 trace(s)");
+    const all = await runTrace(["--last", "--all"], dataDir);
+    expect(all.stdout.split("\n")[1]).toContain("catalog  receive catalog");
+    expect(all.stdout).toContain("3 of 3 trace(s)");
   });
 
   it("says so for an unknown trace, no traces at all, and bad arguments", async () => {

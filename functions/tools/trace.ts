@@ -1,8 +1,8 @@
 /**
  * `npm run trace -- <trace-id>`: one trace from the files `npm start` writes under
  * `DATA_DIR/traces`, as a span tree (service, span, kind, duration, errors). `--last [N]` (or
- * `--list [N]`) lists the N most recent traces (default 20) to pick one from. A unique prefix of
- * a trace id is enough.
+ * `--list [N]`) lists the N most recent traces (default 20) to pick one from, leaving out the
+ * bus's own batch receives unless `--all`. A unique prefix of a trace id is enough.
  *
  *   npm run trace -- --last
  *   npm run trace -- 4bf92f3577b34da6a3ce929d0e0e4736
@@ -12,11 +12,14 @@ import { readSpanRecords } from "../platform/telemetry/trace-files.js";
 import { renderTrace, renderTraceList, summarizeTraces } from "../platform/telemetry/trace-tree.js";
 import { tracesDir } from "../platform/telemetry/tracing.js";
 
-const usage = `usage: npm run trace -- <trace-id>      one trace as a span tree
-       npm run trace -- --last [N]      the N most recent traces (default 20)
+const usage = `usage: npm run trace -- <trace-id>            one trace as a span tree
+       npm run trace -- --last [N] [--all]    the N most recent traces (default 20); --all
+                                              includes the bus's batch receives
 reads DATA_DIR/traces (DATA_DIR defaults to .data)`;
 
-async function main(args: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  const all = argv.includes("--all");
+  const args = argv.filter((arg) => arg !== "--all");
   const [first, second, ...rest] = args;
   const dir = tracesDir(process.env.DATA_DIR || ".data");
   if (first === "--help" || first === "-h") {
@@ -35,17 +38,20 @@ async function main(args: string[]): Promise<number> {
     }
     const { spans, badLines } = await readSpanRecords(dir);
     if (spans.length === 0) return noTraces(dir);
-    const traces = summarizeTraces(spans);
+    const every = summarizeTraces(spans);
+    const traces = all ? every : every.filter((trace) => !trace.busReceive);
+    const hidden = every.length - traces.length;
     process.stdout.write(renderTraceList(traces.slice(0, count)));
     process.stdout.write(
       `\n${Math.min(count, traces.length)} of ${traces.length} trace(s) in ${dir}` +
+        (hidden > 0 ? ` (and ${hidden} of bus batch receives: --all)` : "") +
         `${skipped(badLines)}; npm run trace -- <trace id> shows one\n`,
     );
     return 0;
   }
-  if (second !== undefined || !/^[0-9a-f]{1,32}$/i.test(first)) {
+  if (second !== undefined || all || !/^[0-9a-f]{1,32}$/i.test(first)) {
     process.stderr.write(
-      `not a trace id: ${args.join(" ")} (32 hex digits, or a prefix)\n${usage}\n`,
+      `not a trace id: ${argv.join(" ")} (32 hex digits, or a prefix)\n${usage}\n`,
     );
     return 2;
   }

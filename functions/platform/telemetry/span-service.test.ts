@@ -1,6 +1,6 @@
 // Which service a span belongs to when every service shares one process: its own attribute,
 // its tracer's name, the entry point it runs under, its parent; else the process's.
-import { context, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
@@ -58,7 +58,7 @@ describe("ServiceAttribution", () => {
     expect(span?.spanContext().traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
   });
 
-  it("lets the span's own attribute and tracer name win, and children follow their parent", () => {
+  it("lets the span's own attribute, tracer name or queue win; children follow their parent", () => {
     const gateway = provider.getTracer("slipway.gateway");
     asService("orders", () => {
       provider
@@ -76,7 +76,21 @@ describe("ServiceAttribution", () => {
       span.end();
     });
     provider.getTracer("slipway.bus").startSpan("sweep").end();
+    // A received batch belongs to the service whose queue it was received from.
+    const events = provider.getTracer("slipway.events");
+    for (const [name, kind, queue] of [
+      ["receive payments", SpanKind.CONSUMER, "slipway-payments"],
+      ["receive catalog", SpanKind.CONSUMER, "catalog"],
+      ["receive dlq", SpanKind.CONSUMER, "orders-dlq"],
+      ["publish orders", SpanKind.PRODUCER, "orders"],
+    ] as const) {
+      events.startSpan(name, { kind, attributes: { "messaging.destination.name": queue } }).end();
+    }
     expect(services()).toEqual({
+      "receive payments": "payments",
+      "receive catalog": "catalog",
+      "receive dlq": "slipway",
+      "publish orders": "slipway",
       explicit: "catalog",
       "under relay": "gateway",
       relay: "gateway",

@@ -7,7 +7,9 @@
  * 1. the attribute itself, when the instrumentation set it (`{ [SERVICE_ATTRIBUTE]: "orders" }`);
  * 2. the tracer's name, when it is `slipway.<service>` and `<service>` is one of ours
  *    (`trace.getTracer("slipway.orders")`); area tracers (`slipway.rpc`, `slipway.http`,
- *    `slipway.events`, `slipway.db`, ...) name no service;
+ *    `slipway.events`, `slipway.db`, ...) name no service; or, for a CONSUMER span, the queue it
+ *    receives from (`messaging.destination.name`), which is named after its service (a bus
+ *    namespace may prefix it: `slipway-orders`);
  * 3. the parent span's, when the parent is a span of this process;
  * 4. the service whose entry point is running: a run mode wraps each service's HTTP handler and
  *    event consumer in `asService(name, handler)` (npm start does).
@@ -24,6 +26,7 @@ import {
   type Context,
   context,
   createContextKey,
+  SpanKind,
   trace,
 } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -39,6 +42,7 @@ const TRACER_PREFIX = "slipway.";
 const SERVICE_KEY = createContextKey("slipway.service");
 
 interface SpanLike {
+  readonly kind: SpanKind;
   readonly attributes: Attributes;
   readonly instrumentationScope: { readonly name: string };
 }
@@ -54,10 +58,17 @@ function ownService(span: SpanLike): string | undefined {
   const scope = span.instrumentationScope.name;
   if (scope.startsWith(TRACER_PREFIX)) {
     const name = scope.slice(TRACER_PREFIX.length);
-    if ((SERVICES as readonly string[]).includes(name)) return name;
+    if (isService(name)) return name;
+  }
+  const queue = span.attributes["messaging.destination.name"];
+  if (span.kind === SpanKind.CONSUMER && typeof queue === "string") {
+    const name = queue.slice(Math.max(queue.lastIndexOf("-"), queue.lastIndexOf(".")) + 1);
+    if (isService(name)) return name;
   }
   return undefined;
 }
+
+const isService = (name: string) => (SERVICES as readonly string[]).includes(name);
 
 /** `handler`, run as `service`'s: spans it starts belong to that service (rule 4). */
 export function asService<Args extends unknown[], Result>(

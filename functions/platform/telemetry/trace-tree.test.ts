@@ -142,6 +142,18 @@ describe("summarizeTraces and renderTraceList", () => {
     );
   });
 
+  it("marks a trace whose root receives a batch from the bus", () => {
+    const receive = span("r1", undefined, 50, 51, {
+      traceId: "b".repeat(32),
+      kind: "CONSUMER",
+      attributes: { "messaging.operation.type": "receive" },
+    });
+    expect(summarizeTraces([...ORDER, receive]).map((s) => [s.traceId, s.busReceive])).toEqual([
+      ["b".repeat(32), true],
+      [TRACE, false],
+    ]);
+  });
+
   it("takes the earliest span as the root of a trace whose root was not recorded", () => {
     const [summary] = summarizeTraces(ORDER.filter((s) => s.spanId !== "a1"));
     expect(summary?.root.spanId).toBe("b1");

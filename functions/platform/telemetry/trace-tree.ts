@@ -49,6 +49,11 @@ export interface TraceSummary {
   spans: number;
   errors: number;
   services: string[];
+  /**
+   * A bus consumer receiving a batch: its span only links to the messages' own traces, so it
+   * is a trace of its own, of bus work, not of what a user did.
+   */
+  busReceive: boolean;
 }
 
 /** One summary per trace, most recent first. */
@@ -81,6 +86,7 @@ function summarize(traceId: string, spans: readonly SpanRecord[]): TraceSummary 
     spans: ids.size,
     errors: spans.filter(isError).length,
     services: [...new Set(spans.map((span) => span.service))].sort(),
+    busReceive: root.attributes?.["messaging.operation.type"] === "receive",
   };
 }
 
