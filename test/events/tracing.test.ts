@@ -11,8 +11,13 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { productCreated } from "../../functions/catalog/events.js";
+import { sqsEventHandler } from "../../functions/platform/bus/sns-sqs/sqs-event-handler.js";
+import { parseEnvelope } from "../../functions/platform/events/envelope.js";
+import { inConsumerSpan } from "../../functions/platform/events/trace-context.js";
+import { createLogger } from "../../functions/platform/logger.js";
 import { type CatalogOnBus, productRow, startCatalogOnBus, uniqueTag } from "./catalog-on-bus.js";
 import { type OpenTransport, transports } from "./transports.js";
 
@@ -181,5 +186,76 @@ describe.each(transports)("the trace context $name itself carries", (transport) 
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
       expect(span.status.message).toMatch(/payload is not a slipway.catalog.v1.ProductCreated/);
     });
+  });
+});
+
+describe("the SQS Lambda handler", () => {
+  /** A record as Lambda hands it over: the traceparent in the body and as an attribute. */
+  function recordOf(traceparent: string): SQSRecord {
+    const envelope = { ...productCreated(productRow(uniqueTag())), traceparent };
+    return {
+      messageId: envelope.id,
+      receiptHandle: "handle",
+      body: JSON.stringify(envelope),
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "0",
+        SenderId: "test",
+        ApproximateFirstReceiveTimestamp: "0",
+      },
+      messageAttributes: {
+        traceparent: {
+          stringValue: traceparent,
+          stringListValues: [],
+          binaryListValues: [],
+          dataType: "String",
+        },
+      },
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:slipway-test-catalog",
+      awsRegion: "us-east-1",
+    };
+  }
+
+  it("makes one batch span linked to every record; each record's span continues its own trace", async () => {
+    const tracer = trace.getTracer("test");
+    const producers = [tracer.startSpan("producer a"), tracer.startSpan("producer b")];
+    const traceparents = producers.map((producer) => {
+      producer.end();
+      const carrier: Record<string, string> = {};
+      propagation.inject(trace.setSpan(context.active(), producer), carrier);
+      return carrier.traceparent ?? "";
+    });
+    const handler = sqsEventHandler(
+      async (delivery) => {
+        const parsed = parseEnvelope(delivery.body);
+        if (!parsed.ok) throw new Error(parsed.reason);
+        await inConsumerSpan(parsed.envelope, "lambda-probe", async () => {});
+      },
+      { logger: createLogger("test", "SILENT") },
+    );
+    const event: SQSEvent = { Records: traceparents.map(recordOf) };
+    expect(await handler(event, { awsRequestId: "req-1" } as Context)).toEqual({
+      batchItemFailures: [],
+    });
+
+    const batch = await finishedSpan((span) => span.name === "receive slipway-test-catalog");
+    expect(batch.kind).toBe(SpanKind.CONSUMER);
+    expect(batch.attributes).toMatchObject({
+      "messaging.system": "aws_sqs",
+      "messaging.batch.message_count": 2,
+    });
+    expect(batch.links.map((link) => link.context.spanId).sort()).toEqual(
+      producers.map((producer) => producer.spanContext().spanId).sort(),
+    );
+    for (const producer of producers) {
+      const record = await finishedSpan(
+        (span) =>
+          span.name === "lambda-probe ProductCreated" &&
+          span.spanContext().traceId === producer.spanContext().traceId,
+      );
+      expect(record.parentSpanContext?.spanId).toBe(producer.spanContext().spanId);
+    }
   });
 });
