@@ -118,6 +118,8 @@ export function tracePostgres<T extends Sql>(sql: T): T {
  * `finally` all go through) to their settling.
  */
 function traceQuery<Q extends Promise<unknown>>(query: Q, text: string): Q {
+  // Drizzle awaits at once, in the context it made the query in: outside a trace, leave it be.
+  if (!trace.getActiveSpan()) return query;
   const then = query.then;
   let traced: Promise<unknown> | undefined;
   // biome-ignore lint/suspicious/noThenProperty: deliberately re-wraps the query's own `then`
