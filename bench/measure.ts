@@ -1,27 +1,25 @@
-// Warm-up, then rounds interleaved A B A B ... so that drift (CPU heat, JIT, GC, DB caches) hits
-// both scenarios alike. A round with any failed request aborts the run.
+// Warm-up, then rounds interleaved A B C A B C ... so that drift (CPU heat, JIT, GC, DB caches)
+// hits every scenario alike. A round with any failed request aborts the run.
 
 import { failureOf, type LoadResult, runLoad } from "./load.js";
 import type { BenchOptions } from "./options.js";
 import type { Scenario } from "./scenarios.js";
-import type { RunningSystem } from "./system.js";
 
 export class BenchFailure extends Error {}
 
 export async function measure(
-  system: RunningSystem,
   scenarios: Scenario[],
   options: BenchOptions,
 ): Promise<Map<Scenario, LoadResult[]>> {
   for (const scenario of scenarios) {
     log(`warm-up ${scenario.name} ${options.warmupSeconds} s`);
-    await load(system, scenario, options, options.warmupSeconds, "warm-up");
+    await load(scenario, options, options.warmupSeconds, "warm-up");
   }
   const rounds = new Map(scenarios.map((scenario) => [scenario, [] as LoadResult[]]));
   for (let round = 1; round <= options.rounds; round++) {
     for (const scenario of scenarios) {
       const phase = `round ${round}/${options.rounds}`;
-      const result = await load(system, scenario, options, options.durationSeconds, phase);
+      const result = await load(scenario, options, options.durationSeconds, phase);
       rounds.get(scenario)?.push(result);
       log(
         `${phase} ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, ` +
@@ -33,7 +31,6 @@ export async function measure(
 }
 
 async function load(
-  system: RunningSystem,
   scenario: Scenario,
   options: BenchOptions,
   durationSeconds: number,
@@ -45,7 +42,7 @@ async function load(
     durationSeconds,
   });
   const failure = failureOf(result);
-  const exit = system.exitReason();
+  const exit = scenario.system.exitReason();
   if (failure !== undefined || exit !== undefined || result.requests === 0) {
     const why = [failure, exit && `the system ${exit}`, result.requests === 0 && "no responses"];
     throw new BenchFailure(`${scenario.name} ${phase}: ${why.filter(Boolean).join("; ")}`);

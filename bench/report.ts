@@ -1,4 +1,5 @@
-// The bench report: medians across rounds per scenario, the connect/gateway ratio, the events
+// The bench report: medians across rounds per scenario, the connect/gateway ratio, what tracing
+// costs the gateway (traced ÷ TRACES=off), the events
 // figures per bus transport, the order saga's figures per setup, and where it ran. Rendered as
 // markdown (stdout and results/<kind>.md) and JSON (results/<kind>.json); a run of some sections
 // only writes results/<kind>-<sections>.*.
@@ -30,6 +31,11 @@ export interface BenchReport {
   // Second scenario over first (connect / gateway): > 1 for req/s and < 1 for latency mean
   // the direct call is faster.
   ratio: { requestsPerSecond: number; p50: number; p99: number };
+  /**
+   * The gateway scenario with tracing (spans to files, as `npm start` runs) over the same on a
+   * system with TRACES=off: < 1 for req/s and > 1 for latency is what tracing costs.
+   */
+  tracingOverhead?: { requestsPerSecond: number; p50: number; p99: number };
   /** Events end to end per bus transport (events-report.ts says how they are taken). */
   events: TransportResult[];
   /** The order saga, placed → CONFIRMED, per setup (orders-report.ts says how). */
@@ -54,6 +60,10 @@ export function buildReport(
   }));
   const [a, b] = scenarios;
   const ratio = (pick: (s: ScenarioSummary) => number) => (a && b ? pick(b) / pick(a) : Number.NaN);
+  const traced = scenarios.find((s) => s.name === "gateway");
+  const untraced = scenarios.find((s) => s.name === "gateway-traces-off");
+  const overhead = (pick: (s: ScenarioSummary) => number) =>
+    traced && untraced ? pick(traced) / pick(untraced) : Number.NaN;
   return {
     kind: options.smoke ? "smoke" : "full",
     date: new Date().toISOString(),
@@ -71,6 +81,15 @@ export function buildReport(
       p50: ratio((s) => s.median.p50Ms),
       p99: ratio((s) => s.median.p99Ms),
     },
+    ...(traced && untraced
+      ? {
+          tracingOverhead: {
+            requestsPerSecond: overhead((s) => s.median.requestsPerSecond),
+            p50: overhead((s) => s.median.p50Ms),
+            p99: overhead((s) => s.median.p99Ms),
+          },
+        }
+      : {}),
     events,
     orders,
   };
@@ -113,6 +132,7 @@ function renderGatewayMarkdown(report: BenchReport): string[] {
     "",
     ...report.scenarios.map((s) => `- **${s.name}**: ${s.description}`),
     "",
+    ...renderTracingOverhead(report),
     "Rounds:",
     "",
     "| round | scenario | req/s | p50 (ms) | p99 (ms) | requests |",
@@ -124,6 +144,25 @@ function renderGatewayMarkdown(report: BenchReport): string[] {
           `${fixed(r.p99Ms, 2)} | ${r.requests} |`,
       ),
     ),
+  ];
+}
+
+function renderTracingOverhead(report: BenchReport): string[] {
+  const overhead = report.tracingOverhead;
+  if (!overhead) return [];
+  const percent = (ratio: number) =>
+    Number.isFinite(ratio)
+      ? `${ratio >= 1 ? "+" : "−"}${Math.abs((ratio - 1) * 100).toFixed(1)} %`
+      : "n/a";
+  return [
+    "Tracing overhead: gateway (spans to DATA_DIR/traces, as `npm start` runs) ÷ gateway-traces-off " +
+      "(TRACES=off, no SDK), rounds interleaved, median of rounds:",
+    "",
+    "| tracing on / off | req/s | p50 | p99 |",
+    "|---|--:|--:|--:|",
+    `| ratio | ${fixed(overhead.requestsPerSecond, 3)}× | ${fixed(overhead.p50, 3)}× | ${fixed(overhead.p99, 3)}× |`,
+    `| change | ${percent(overhead.requestsPerSecond)} | ${percent(overhead.p50)} | ${percent(overhead.p99)} |`,
+    "",
   ];
 }
 

@@ -1,5 +1,6 @@
 // Entry of `npm run bench`: the same product read through the gateway (A) and straight from
-// catalog over Connect (B), under bounded load; then events end to end over each bus transport
+// catalog over Connect (B), and through the gateway of a second system with TRACES=off (C, the
+// tracing overhead's baseline), under bounded load; then events end to end over each bus transport
 // (events.ts); then the order saga, placed → CONFIRMED, embedded and on Postgres + RabbitMQ
 // (orders.ts). `--sections` runs some of them. Prints figures; never asserts timings.
 
@@ -9,8 +10,8 @@ import { BenchFailure, measure } from "./measure.js";
 import { type BenchOptions, parseOptions, usage } from "./options.js";
 import { measureOrders } from "./orders.js";
 import { buildReport, renderMarkdown, writeReport } from "./report.js";
-import { prepareScenarios } from "./scenarios.js";
-import { startSystem } from "./system.js";
+import { prepareScenarios, prepareUntracedGateway } from "./scenarios.js";
+import { type RunningSystem, startSystem } from "./system.js";
 
 async function bench(options: BenchOptions): Promise<void> {
   const run = (section: BenchOptions["sections"][number]) => options.sections.includes(section);
@@ -26,11 +27,22 @@ async function bench(options: BenchOptions): Promise<void> {
 }
 
 async function measureGatewayHop(options: BenchOptions) {
-  const system = await startSystem();
+  // Both run throughout, each idle while the other is measured, so rounds can alternate.
+  const systems = await Promise.allSettled([
+    startSystem(),
+    startSystem({ label: "traces off", env: { TRACES: "off" } }),
+  ]);
   try {
-    return await measure(system, await prepareScenarios(system), options);
+    const [traced, untraced] = systems.map((started) => {
+      if (started.status === "rejected") throw started.reason;
+      return started.value;
+    }) as [RunningSystem, RunningSystem];
+    const scenarios = [...(await prepareScenarios(traced)), await prepareUntracedGateway(untraced)];
+    return await measure(scenarios, options);
   } finally {
-    await system.stop();
+    await Promise.all(
+      systems.map((started) => (started.status === "fulfilled" ? started.value.stop() : undefined)),
+    );
   }
 }
 

@@ -1,7 +1,10 @@
-// The two measured requests. Each reads the same product, created once per run (by the seeded
+// The measured requests. Each reads the same product, created once per system (by the seeded
 // admin client), and each is checked once for a correct answer before it is put under load.
+// The third is the gateway's request again, on a second system started with TRACES=off: the
+// baseline of the tracing overhead.
 //
 //   const scenarios = await prepareScenarios(system); // [gateway, connect]
+//   const baseline = await prepareUntracedGateway(untracedSystem);
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -19,24 +22,25 @@ import type { LoadOptions } from "./load.js";
 import type { RunningSystem } from "./system.js";
 
 export interface Scenario {
-  name: "gateway" | "connect";
+  name: "gateway" | "connect" | "gateway-traces-off";
   description: string;
+  /** The system that serves it. */
+  system: RunningSystem;
   /** Called before each load run: credentials in it live a minute at most. */
   request: () => Promise<Pick<LoadOptions, "url" | "method" | "headers" | "body">>;
 }
 
 export async function prepareScenarios(system: RunningSystem): Promise<Scenario[]> {
   const id = await createProduct(system.gatewayUrl, await adminToken(system));
-  const gateway: Scenario = {
-    name: "gateway",
-    description: "REST GET /v1/products/:id at the gateway (JSON → Connect → catalog → DB)",
-    request: async () => ({
-      url: `${system.gatewayUrl}/v1/products/${encodeURIComponent(id)}`,
-      method: "GET",
-    }),
-  };
+  const gateway = gatewayScenario(
+    system,
+    id,
+    "gateway",
+    "REST GET /v1/products/:id at the gateway (JSON → Connect → catalog → DB)",
+  );
   const connect: Scenario = {
     name: "connect",
+    system,
     description:
       "Connect GetProduct straight to catalog (binary proto → DB), as the gateway calls it",
     request: async () => ({
@@ -60,6 +64,36 @@ export async function prepareScenarios(system: RunningSystem): Promise<Scenario[
   await verifyGateway(gateway, id);
   await verifyConnect(connect, id);
   return [gateway, connect];
+}
+
+/** The gateway scenario on a system started with TRACES=off. */
+export async function prepareUntracedGateway(system: RunningSystem): Promise<Scenario> {
+  const id = await createProduct(system.gatewayUrl, await adminToken(system));
+  const scenario = gatewayScenario(
+    system,
+    id,
+    "gateway-traces-off",
+    "the gateway's request on a second system started with TRACES=off (no tracing SDK)",
+  );
+  await verifyGateway(scenario, id);
+  return scenario;
+}
+
+function gatewayScenario(
+  system: RunningSystem,
+  id: string,
+  name: Scenario["name"],
+  description: string,
+): Scenario {
+  return {
+    name,
+    description,
+    system,
+    request: async () => ({
+      url: `${system.gatewayUrl}/v1/products/${encodeURIComponent(id)}`,
+      method: "GET",
+    }),
+  };
 }
 
 /** An access token of the admin client `npm start` seeds, whose secret it keeps in DATA_DIR. */

@@ -1,8 +1,10 @@
-// The system under test as a child process: `functions/start.ts` on two free loopback ports with a
-// throwaway PGlite data directory. The child never outlives the bench: it is stopped on normal
-// completion, on errors and on Ctrl-C / SIGTERM.
+// The system under test as a child process: `functions/start.ts` on free loopback ports with a
+// throwaway PGlite data directory, writing its traces there as `npm start` does by default (or
+// none with `env: { TRACES: "off" }`). The child never outlives the bench: it is stopped on
+// normal completion, on errors and on Ctrl-C / SIGTERM.
 //
-//   const system = await startSystem();
+//   const system = await startSystem();                                 // or
+//   const system = await startSystem({ label: "traces off", env: { TRACES: "off" } });
 //   try { await fetch(`${system.gatewayUrl}/v1/products`); } finally { await system.stop(); }
 
 import { spawn } from "node:child_process";
@@ -34,7 +36,14 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(): Promise<RunningSystem> {
+export interface SystemOptions {
+  /** Tags the child's output lines: `[system <label>]`. */
+  label?: string;
+  /** Set for the child on top of the bench's own environment. */
+  env?: Record<string, string>;
+}
+
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   if (!existsSync(join(repoRoot, entry))) throw new Error(`${entry} not found: nothing to bench`);
   const [gatewayPort, catalogPort, identityPort, ordersPort, paymentsPort] = await freePorts(5);
   const dataDir = await mkdtemp(join(tmpdir(), "slipway-bench-"));
@@ -55,6 +64,11 @@ export async function startSystem(): Promise<RunningSystem> {
   delete env.DATABASE_URL;
   for (const name of ["CATALOG_URL", "IDENTITY_URL", "ORDERS_URL", "TOKEN_ISSUER"])
     delete env[name];
+  // Traces go to files in the data directory, as `npm start` does by default, whatever the
+  // developer's shell says (a collector would make the figures the network's).
+  for (const name of Object.keys(env)) if (name.startsWith("OTEL_")) delete env[name];
+  delete env.TRACES;
+  Object.assign(env, options.env);
 
   const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: repoRoot,
@@ -64,10 +78,11 @@ export async function startSystem(): Promise<RunningSystem> {
     // one SIGTERM (a second signal would make the system skip its clean stop).
     detached: true,
   });
+  const tag = options.label ? `[system ${options.label}]` : "[system]";
   for (const stream of [child.stdout, child.stderr]) {
     // stdout of the bench carries only the report.
     createInterface({ input: stream }).on("line", (line) => {
-      process.stderr.write(`[system] ${line}\n`);
+      process.stderr.write(`${tag} ${line}\n`);
     });
   }
   let exitReason: string | undefined;
