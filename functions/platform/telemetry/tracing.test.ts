@@ -73,8 +73,10 @@ describe("startTracing", () => {
     expect(startTracing({ service: "other" })).toBe(tracing);
 
     const traceId = await makeSpans();
-    await tracing.shutdown();
+    const { flushTracing } = await load();
+    await flushTracing();
     const { spans } = await readSpanRecords(join(dataDir, "traces"));
+    await tracing.shutdown();
     expect(spans.map((span) => [span.name, span.service, span.scope])).toEqual([
       ["BEGIN", "gateway", "slipway.db"],
       ["PlaceOrder", "orders", "slipway.rpc"],

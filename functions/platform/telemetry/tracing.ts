@@ -19,7 +19,8 @@
  * process as its five services; the files carry it as each line's `service`.
  *
  * On Lambda, spans leave in the background batch; those still queued when the environment is
- * frozen go with the next invocation's batch (or are lost if none comes).
+ * frozen go with the next invocation's batch (or are lost if none comes), unless the handler
+ * wrapper awaits `flushTracing()` before it returns.
  *
  * @example
  * const tracing = startTracing({ service: "slipway", dataDir: ".data" }); // npm start
@@ -83,6 +84,11 @@ const FILE_BATCHING: BufferConfig = {
 };
 
 let started: Tracing | undefined;
+
+/** Exports the spans ended so far, if tracing was started; for the end of a Lambda invocation. */
+export async function flushTracing(): Promise<void> {
+  await started?.flush();
+}
 
 /** Registers the SDK for this process (once; later calls get the first one's result). */
 export function startTracing(options: TracingOptions): Tracing {
