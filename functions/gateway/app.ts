@@ -8,6 +8,7 @@ import type { Readiness } from "../platform/health/readiness.js";
 import { mountHealth } from "../platform/health/routes.js";
 import { traceRequests } from "../platform/http/trace-middleware.js";
 import type { Logger } from "../platform/logger.js";
+import { requestLogContext } from "../platform/logging/log-context.js";
 import type { RequireScopes } from "./auth.js";
 import { createErrorHandler, notFoundHandler } from "./errors.js";
 import { jsonBody } from "./json-body.js";
@@ -39,6 +40,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono {
   const { catalog, identity, orders, requireScopes, logger, bodyLimitBytes } = deps;
   const app = new Hono();
   app.use(traceRequests());
+  app.use(requestLogContext({ logger }));
   app.onError(createErrorHandler(logger));
   app.notFound(notFoundHandler);
   mountHealth(app, deps.readiness);

@@ -143,7 +143,13 @@ describe("identity app when its database fails", () => {
     },
   ) as IdentityDb;
   const logged: unknown[] = [];
-  const logger = { error: (...args: unknown[]) => logged.push(args) } as unknown as Logger;
+  const ignore = () => {};
+  const logger = {
+    error: (...args: unknown[]) => logged.push(args),
+    warn: ignore,
+    info: ignore,
+    debug: ignore,
+  } as unknown as Logger;
   const app = createIdentityApp({
     db: failing,
     logger,

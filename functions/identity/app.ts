@@ -9,7 +9,10 @@ import { createCredentialCheck, methodPolicy } from "../platform/auth/internal-c
 import { serviceReadiness } from "../platform/health/checks.js";
 import type { Readiness } from "../platform/health/readiness.js";
 import { mountHealth } from "../platform/health/routes.js";
+import { traceRequests } from "../platform/http/trace-middleware.js";
 import { createLogger, type Logger } from "../platform/logger.js";
+import { requestLogContext } from "../platform/logging/log-context.js";
+import { metricsHandler } from "../platform/metrics/exposition.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
 import {
@@ -56,7 +59,11 @@ export interface IdentityDeps {
 /** The identity service's HTTP app: Connect routes, the JWKS, OAuth and health probes. */
 export function createIdentityApp({ db, logger, config, readiness }: IdentityDeps): Hono {
   const app = new Hono();
+  app.use(traceRequests());
+  app.use(requestLogContext({ logger }));
   mountHealth(app, readiness);
+  // Local runs read the process's counters here; in Lambda they go out as EMF instead.
+  app.get("/metrics", metricsHandler());
   app.get("/.well-known/jwks.json", async (c) => {
     c.header("cache-control", `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
     return c.json(await publicJwks(db));

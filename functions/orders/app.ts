@@ -25,6 +25,8 @@ import { serviceReadiness } from "../platform/health/checks.js";
 import type { Readiness } from "../platform/health/readiness.js";
 import { mountHealth } from "../platform/health/routes.js";
 import { createLogger, type Logger } from "../platform/logger.js";
+import { requestLogContext } from "../platform/logging/log-context.js";
+import { metricsHandler } from "../platform/metrics/exposition.js";
 import { createServiceClient } from "../platform/rpc/client.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
@@ -89,7 +91,10 @@ export function createOrdersApp({
   readiness,
 }: OrdersDeps): Hono {
   const app = new Hono();
+  app.use(requestLogContext({ logger }));
   mountHealth(app, readiness);
+  // Local runs read the process's counters here; in Lambda they go out as EMF instead.
+  app.get("/metrics", metricsHandler());
   mountConnect(
     app,
     (router) =>

@@ -12,6 +12,8 @@ import { serviceReadiness } from "../platform/health/checks.js";
 import type { Readiness } from "../platform/health/readiness.js";
 import { mountHealth } from "../platform/health/routes.js";
 import { createLogger, type Logger } from "../platform/logger.js";
+import { requestLogContext } from "../platform/logging/log-context.js";
+import { metricsHandler } from "../platform/metrics/exposition.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
 import {
@@ -51,7 +53,10 @@ export interface PaymentsDeps {
 /** The payments service's HTTP app: Connect routes plus health probes. */
 export function createPaymentsApp({ db, logger, internalSecret, readiness }: PaymentsDeps): Hono {
   const app = new Hono();
+  app.use(requestLogContext({ logger }));
   mountHealth(app, readiness);
+  // Local runs read the process's counters here; in Lambda they go out as EMF instead.
+  app.get("/metrics", metricsHandler());
   mountConnect(app, (router) => router.service(PaymentsService, { getPayment: getPayment(db) }), {
     interceptors: [
       createErrorInterceptor(logger),

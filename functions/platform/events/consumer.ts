@@ -24,6 +24,7 @@ import type { Delivery, DeliveryHandler } from "../bus/port.js";
 import { PoisonMessage } from "../bus/port.js";
 import type { Database } from "../db/database.js";
 import type { Logger } from "../logger.js";
+import { withLogContext } from "../logging/log-context.js";
 import { metrics } from "../metrics.js";
 import { DISPATCH_WAIT_MS, waitAtMost } from "./changes.js";
 import { decodeEvent, type Envelope, parseEnvelope } from "./envelope.js";
@@ -88,6 +89,17 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
       throw new PoisonMessage(parsed.reason);
     }
     const { envelope } = parsed;
+    // Every line logged while handling it names the message, whatever the handler logs.
+    const fields = {
+      messageId: envelope.id,
+      eventType: envelope.type,
+      subject: envelope.subject,
+      consumer,
+    };
+    return withLogContext(fields, () => consume(envelope));
+  };
+
+  async function consume(envelope: Envelope): Promise<void> {
     const handler = byType.get(envelope.type);
     if (!handler) {
       // Subscribed by the topology but not handled here (yet): nothing to do, nothing to retry.
@@ -100,11 +112,15 @@ export function createEventConsumer<TSchema extends Record<string, unknown>>(
     }
     let outcome: "ok" | "duplicate" | "error" = "error";
     try {
-      outcome = await inConsumerSpan(envelope, consumer, () => applyOnce(envelope, handler));
+      outcome = await inConsumerSpan(envelope, consumer, async () => {
+        const applied = await applyOnce(envelope, handler);
+        logger.debug("event handled", { outcome: applied });
+        return applied;
+      });
     } finally {
       metrics.count("events_consumed_total", { consumer, outcome });
     }
-  };
+  }
 
   async function applyOnce(
     envelope: Envelope,

@@ -21,6 +21,7 @@ import {
 } from "@connectrpc/connect";
 import { createConnectTransport as createNodeTransport } from "@connectrpc/connect-node";
 import { createConnectTransport as createFetchTransport } from "@connectrpc/connect-web";
+import { forwardRequestId } from "../logging/log-context.js";
 import { clientTracing } from "./tracing.js";
 
 export interface ServiceClientOptions {
@@ -47,7 +48,8 @@ export function createServiceTransport(options: ServiceClientOptions): Transport
     baseUrl: options.baseUrl,
     useBinaryFormat: options.useBinaryFormat ?? true,
     // Tracing first, so its span and duration cover every other interceptor.
-    interceptors: [clientTracing, ...(options.interceptors ?? [])],
+    // The request id travels with the call, so the callee's log lines name it too.
+    interceptors: [clientTracing, forwardRequestId(), ...(options.interceptors ?? [])],
     defaultTimeoutMs: options.timeoutMs,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
