@@ -62,7 +62,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   // Always embedded PGlite, so figures compare across machines and runs; and the gateway must
   // call this run's catalog, not one a developer's shell points at.
   delete env.DATABASE_URL;
-  for (const name of ["CATALOG_URL", "IDENTITY_URL", "ORDERS_URL", "TOKEN_ISSUER"])
+  for (const name of ["CATALOG_URL", "IDENTITY_URL", "ORDERS_URL", "PAYMENTS_URL", "TOKEN_ISSUER"])
     delete env[name];
   // Traces go to files in the data directory, as `npm start` does by default, whatever the
   // developer's shell says (a collector would make the figures the network's).

@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     CATALOG_URL: local("CATALOG_URL", config.PORT_CATALOG, config.CATALOG_URL),
     IDENTITY_URL: local("IDENTITY_URL", config.PORT_IDENTITY, config.IDENTITY_URL),
     ORDERS_URL: local("ORDERS_URL", config.PORT_ORDERS, config.ORDERS_URL),
+    PAYMENTS_URL: local("PAYMENTS_URL", config.PORT_PAYMENTS, config.PAYMENTS_URL),
   };
   const logger = createLogger("local", config.LOG_LEVEL);
 

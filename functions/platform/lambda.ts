@@ -5,7 +5,7 @@
  * Hono's default treats every `+json` content type as text, which corrupts Connect's enveloped
  * streaming frames (`application/connect+json`) and gRPC-web; those are binary here.
  *
- * Each invocation's metrics are published (CloudWatch EMF) when it ends.
+ * Each invocation's metrics are published (CloudWatch EMF) and its spans flushed when it ends.
  *
  * @example
  * export const handler = lambdaHandler(app);
@@ -14,11 +14,11 @@ import type { Hono } from "hono";
 // `hono/aws-lambda` is marked deprecated in favour of a separate package that is not
 // published yet; this module is the one place to switch when it is.
 import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
-import { withMetricsFlush } from "./metrics/emf.js";
+import { flushedAfterEachInvocation } from "./invocation.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env and routes.
 export function lambdaHandler(app: Hono<any, any, any>) {
-  return withMetricsFlush(handle(app, { isContentTypeBinary }));
+  return flushedAfterEachInvocation(handle(app, { isContentTypeBinary }));
 }
 
 export function isContentTypeBinary(contentType: string): boolean {

@@ -18,8 +18,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { inBatchSpan } from "../../events/trace-context.js";
+import { flushedAfterEachInvocation } from "../../invocation.js";
 import { createLogger, type Logger } from "../../logger.js";
-import { withMetricsFlush } from "../../metrics/emf.js";
 import { metrics } from "../../metrics.js";
 import type { DeliveryHandler } from "../port.js";
 import { createSnsSqsClients } from "./clients.js";
@@ -102,17 +102,21 @@ export function sqsEventHandler(handle: DeliveryHandler, options: SqsEventHandle
   }
 
   // The batch's metrics are published (CloudWatch EMF) once it is answered.
-  return withMetricsFlush(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    // One processor per invocation: it keeps per-batch state, and tests may invoke concurrently.
-    const processor = new BatchProcessor(EventType.SQS);
-    const queues = [...new Set(event.Records.map((record) => queueNameOf(record.eventSourceARN)))];
-    return inBatchSpan(
-      `receive ${queues.join(" ")}`,
-      { "messaging.system": "aws_sqs", "messaging.destination.name": queues.join(" ") },
-      event.Records.map((record) => record.messageAttributes?.traceparent?.stringValue),
-      () => processPartialResponse(event, handleRecord, processor, { context }),
-    );
-  });
+  return flushedAfterEachInvocation(
+    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+      // One processor per invocation: it keeps per-batch state, and tests may invoke concurrently.
+      const processor = new BatchProcessor(EventType.SQS);
+      const queues = [
+        ...new Set(event.Records.map((record) => queueNameOf(record.eventSourceARN))),
+      ];
+      return inBatchSpan(
+        `receive ${queues.join(" ")}`,
+        { "messaging.system": "aws_sqs", "messaging.destination.name": queues.join(" ") },
+        event.Records.map((record) => record.messageAttributes?.traceparent?.stringValue),
+        () => processPartialResponse(event, handleRecord, processor, { context }),
+      );
+    },
+  );
 }
 
 /** `arn:aws:sqs:eu-west-1:123456789012:slipway-dev-orders` → `slipway-dev-orders`. */
