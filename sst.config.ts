@@ -15,10 +15,12 @@ export default $config({
   async run() {
     // Imported here, not at the top: SST evaluates app() before the component globals exist.
     await import("./infra/database.js");
+    await import("./infra/events.js");
     await import("./infra/catalog.js");
     await import("./infra/identity.js");
     await import("./infra/orders.js");
     await import("./infra/payments.js");
+    await import("./infra/consumers.js");
     await import("./infra/gateway.js");
     const { api } = await import("./infra/api.js");
     return { api: api.url };

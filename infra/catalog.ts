@@ -1,6 +1,7 @@
 // The catalog service's Connect API: one Lambda in the VPC (it reaches Postgres through the RDS
 // proxy), served on a function URL that the gateway calls.
 import { database, vpc } from "./database.js";
+import { busEnvironment, busPermissions, topics } from "./events.js";
 import { internalTokenSecret } from "./secrets.js";
 
 export const catalogApi = new sst.aws.Function("CatalogApi", {
@@ -10,7 +11,8 @@ export const catalogApi = new sst.aws.Function("CatalogApi", {
   memory: "512 MB",
   timeout: "10 seconds",
   vpc,
-  link: [database, internalTokenSecret],
+  link: [database, topics.catalog, internalTokenSecret],
+  permissions: busPermissions,
   // Open for the walking skeleton; a later issue switches it to IAM auth, with the gateway
   // signing its calls with SigV4.
   url: true,
@@ -20,5 +22,7 @@ export const catalogApi = new sst.aws.Function("CatalogApi", {
     // through `Resource` in the platform kit and drops this variable.
     DATABASE_URL: $interpolate`postgres://${database.username}:${database.password}@${database.host}:${database.port}/${database.database}`,
     INTERNAL_TOKEN_SECRET: internalTokenSecret.value,
+    // Its outbox publishes to its topic.
+    ...busEnvironment,
   },
 });

@@ -3,6 +3,7 @@
 // and the test asserts what was declared.
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { topology } from "../functions/platform/events/topology.js";
 
 type Args = Record<string, unknown>;
 
@@ -15,8 +16,8 @@ interface Recorded {
 
 // Options each stand-in accepts, as named in the SST component docs, limited to the ones infra
 // uses (keep in step with sst-globals.d.ts). `true` accepts any value; a list names the keys
-// allowed when the value is a plain object.
-type Allowed = Record<string, true | readonly string[]>;
+// allowed when the value is a plain object; a nested rule set checks a plain object's keys in turn.
+type Allowed = { [key: string]: true | readonly string[] | Allowed };
 
 const functionOptions: Allowed = {
   handler: true,
@@ -26,6 +27,7 @@ const functionOptions: Allowed = {
   timeout: true,
   vpc: true,
   link: true,
+  permissions: true,
   url: [],
   environment: true,
 };
@@ -41,6 +43,15 @@ const allowedOptions: Record<string, Allowed> = {
   ApiGatewayV2: {},
   "ApiGatewayV2.route": {},
   Secret: {},
+  SnsTopic: { transform: { topic: ["name"] } },
+  "SnsTopic.subscribeQueue": { filter: true, transform: { subscription: ["rawMessageDelivery"] } },
+  Queue: {
+    dlq: ["queue", "retry"],
+    visibilityTimeout: true,
+    transform: { queue: ["name", "messageRetentionSeconds"] },
+  },
+  "Queue.subscribe": { batch: ["partialResponses"] },
+  Cron: { schedule: true, function: true },
 };
 
 const globalNames = ["$app", "$dev", "$config", "$interpolate", "sst"] as const;
@@ -51,18 +62,23 @@ function isPlainObject(value: unknown): value is Args {
   );
 }
 
-function checkOptions(type: string, name: string, args: Args, allowed: Allowed): void {
+function checkOptions(type: string, name: string, args: Args, allowed: Allowed, prefix = ""): void {
   for (const [key, value] of Object.entries(args)) {
     const rule = allowed[key];
     if (rule === undefined) {
-      throw new Error(`${type} "${name}": option "${key}" is not in the stand-in's allowed list`);
+      throw new Error(
+        `${type} "${name}": option "${prefix}${key}" is not in the stand-in's allowed list`,
+      );
     }
-    if (rule !== true && isPlainObject(value)) {
+    if (rule === true || !isPlainObject(value)) continue;
+    if (Array.isArray(rule)) {
       for (const nested of Object.keys(value)) {
         if (!rule.includes(nested)) {
-          throw new Error(`${type} "${name}": option "${key}.${nested}" is not allowed`);
+          throw new Error(`${type} "${name}": option "${prefix}${key}.${nested}" is not allowed`);
         }
       }
+    } else {
+      checkOptions(type, `${name}`, value, rule as Allowed, `${prefix}${key}.`);
     }
   }
 }
@@ -142,13 +158,72 @@ function installStandIns(stage: string, dev: boolean): Recorded[] {
     }
   }
 
+  class SnsTopic {
+    readonly arn: string;
+    readonly name: string;
+    constructor(componentName: string, args?: Args) {
+      record("SnsTopic", componentName, args, this);
+      this.arn = output(componentName, "arn");
+      this.name = output(componentName, "name");
+    }
+    subscribeQueue(name: string, queue: unknown, args?: Args) {
+      checkOptions("SnsTopic.subscribeQueue", name, args ?? {}, {
+        ...(allowedOptions["SnsTopic.subscribeQueue"] as Allowed),
+      });
+      resources.push({
+        type: "SnsTopic.subscribeQueue",
+        name,
+        args: { ...args, topic: this, queue },
+        instance: this,
+      });
+    }
+  }
+
+  class Queue {
+    readonly arn: string;
+    readonly url: string;
+    constructor(
+      private readonly componentName: string,
+      args?: Args,
+    ) {
+      record("Queue", componentName, args, this);
+      this.arn = output(componentName, "arn");
+      this.url = output(componentName, "url");
+    }
+    subscribe(subscriber: unknown, args?: Args) {
+      const name = `${this.componentName} subscriber`;
+      if (isPlainObject(subscriber)) checkOptions("Function", name, subscriber, functionOptions);
+      checkOptions("Queue.subscribe", name, args ?? {}, {
+        ...(allowedOptions["Queue.subscribe"] as Allowed),
+      });
+      resources.push({
+        type: "Queue.subscribe",
+        name,
+        args: { ...args, queue: this, subscriber },
+        instance: this,
+      });
+    }
+  }
+
+  class Cron {
+    constructor(name: string, args: Args) {
+      record("Cron", name, args, this);
+      if (isPlainObject(args.function)) {
+        checkOptions("Function", `${name} function`, args.function, functionOptions);
+      }
+    }
+  }
+
   Object.assign(globalThis, {
     $app: { name: "slipway", stage },
     $dev: dev,
     $config: (config: unknown) => config,
     $interpolate: (literals: TemplateStringsArray, ...placeholders: unknown[]) =>
       String.raw(literals, ...placeholders),
-    sst: { Secret, aws: { Vpc, Postgres, Function: LambdaFunction, ApiGatewayV2 } },
+    sst: {
+      Secret,
+      aws: { Vpc, Postgres, Function: LambdaFunction, ApiGatewayV2, SnsTopic, Queue, Cron },
+    },
   });
   return resources;
 }
@@ -176,11 +251,60 @@ function serviceFunction(resources: Recorded[], service: string): Recorded {
   return found[0] as Recorded;
 }
 
+/** Every Lambda declared, standalone or inline (queue subscribers, cron jobs), as name and args. */
+function lambdas(resources: Recorded[]): { name: string; args: Args }[] {
+  return resources.flatMap((r) => {
+    if (r.type === "Function") return [{ name: r.name, args: r.args }];
+    if (r.type === "Queue.subscribe" && isPlainObject(r.args.subscriber)) {
+      return [{ name: r.name, args: r.args.subscriber }];
+    }
+    if (r.type === "Cron" && isPlainObject(r.args.function)) {
+      return [{ name: r.name, args: r.args.function }];
+    }
+    return [];
+  });
+}
+
 function secret(resources: Recorded[], name: string): { value: string } {
   const found = resources.filter((r) => r.type === "Secret" && r.name === name);
   expect(found, `one secret ${name}`).toHaveLength(1);
   return (found[0] as Recorded).instance as { value: string };
 }
+
+function topic(resources: Recorded[], service: string): object {
+  const found = resources.filter(
+    (r) => r.type === "SnsTopic" && (r.args.transform as Args | undefined) !== undefined,
+  );
+  const named = found.filter(
+    (r) =>
+      ((r.args.transform as Args).topic as Args).name === `slipway-production-${service}-events`,
+  );
+  expect(named, `one topic for ${service}`).toHaveLength(1);
+  return (named[0] as Recorded).instance;
+}
+
+function queueNamed(resources: Recorded[], name: string): Recorded {
+  const found = resources.filter(
+    (r) => r.type === "Queue" && ((r.args.transform as Args).queue as Args).name === name,
+  );
+  expect(found, `one queue ${name}`).toHaveLength(1);
+  return found[0] as Recorded;
+}
+
+/** Every (publisher, consumer) pair that shares event types, with those types, from the topology. */
+function subscriptionPairs(): { service: string; queue: string; types: string[] }[] {
+  return Object.entries(topology.publishers).flatMap(([service, published]) =>
+    Object.entries(topology.subscriptions).flatMap(([queue, wanted]) => {
+      const types = (wanted as readonly string[]).filter((t) =>
+        (published as readonly string[]).includes(t),
+      );
+      return types.length > 0 ? [{ service, queue, types }] : [];
+    }),
+  );
+}
+
+// The publisher looks its topic up by name; IAM grants ListTopics on "*" only.
+const findsTopics = [{ actions: ["sns:ListTopics"], resources: ["*"] }];
 
 function connectionString(database: Record<string, string>): string {
   return `postgres://${database.username}:${database.password}@${database.host}:${database.port}/${database.database}`;
@@ -207,19 +331,25 @@ describe("sst.config.ts", () => {
     const { resources } = await evaluate("production");
     const names = resources.filter((r) => !r.type.includes(".")).map((r) => `${r.type}:${r.name}`);
     expect(new Set(names).size).toBe(names.length);
-    expect(resources.map((r) => r.type).sort()).toEqual([
-      "ApiGatewayV2",
-      "ApiGatewayV2.route",
-      "Function",
-      "Function",
-      "Function",
-      "Function",
-      "Function",
-      "Postgres",
-      "Secret",
-      "Secret",
-      "Vpc",
-    ]);
+    const counts = (types: string[]) => {
+      const all: Record<string, number> = {};
+      for (const t of types) all[t] = (all[t] ?? 0) + 1;
+      return all;
+    };
+    const consumers = Object.keys(topology.subscriptions).length;
+    expect(counts(resources.map((r) => r.type))).toEqual({
+      ApiGatewayV2: 1,
+      "ApiGatewayV2.route": 1,
+      Function: 5,
+      Postgres: 1,
+      Secret: 2,
+      Vpc: 1,
+      SnsTopic: Object.keys(topology.publishers).length,
+      // Each consuming service's queue and its dead-letter queue.
+      Queue: 2 * consumers,
+      "Queue.subscribe": consumers,
+      "SnsTopic.subscribeQueue": subscriptionPairs().length,
+    });
   });
 
   it("outputs the API url", async () => {
@@ -232,7 +362,7 @@ describe("sst.config.ts", () => {
 describe("functions", () => {
   it("point at handler files that exist", async () => {
     const { resources } = await evaluate("production");
-    const functions = resources.filter((r) => r.type === "Function");
+    const functions = lambdas(resources);
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
       const handler = String(fn.args.handler);
@@ -250,7 +380,7 @@ describe("functions", () => {
 
   it("run on arm64 with explicit memory and timeout", async () => {
     const { resources } = await evaluate("production");
-    const functions = resources.filter((r) => r.type === "Function");
+    const functions = lambdas(resources);
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
       expect(fn.args.runtime, fn.name).toBe("nodejs20.x");
@@ -260,7 +390,7 @@ describe("functions", () => {
     }
   });
 
-  it("catalog sits in the VPC, links the database and gets its connection string", async () => {
+  it("catalog sits in the VPC, links the database and its topic, gets its connection string", async () => {
     const { resources } = await evaluate("production");
     const catalog = serviceFunction(resources, "catalog");
     const vpc = only(resources, "Vpc").instance;
@@ -268,12 +398,15 @@ describe("functions", () => {
     const internal = secret(resources, "InternalTokenSecret");
     expect(catalog.args.handler).toBe("functions/catalog/lambda.handler");
     expect(catalog.args.vpc).toBe(vpc);
-    expect(catalog.args.link).toEqual([database, internal]);
+    expect(catalog.args.link).toEqual([database, topic(resources, "catalog"), internal]);
+    expect(catalog.args.permissions).toEqual(findsTopics);
     expect(catalog.args.url).toBe(true);
     expect(catalog.args.environment).toEqual({
       SERVICE_NAME: "catalog",
       DATABASE_URL: connectionString(database),
       INTERNAL_TOKEN_SECRET: internal.value,
+      BUS: "sns-sqs",
+      BUS_NAMESPACE: "slipway-production",
     });
   });
 
@@ -296,20 +429,26 @@ describe("functions", () => {
     });
   });
 
-  it.each(["orders", "payments"])("%s sits in the VPC with the database", async (service) => {
-    const { resources } = await evaluate("production");
-    const fn = serviceFunction(resources, service);
-    const database = only(resources, "Postgres").instance as Record<string, string>;
-    const internal = secret(resources, "InternalTokenSecret");
-    expect(fn.args.handler).toBe(`functions/${service}/lambda.handler`);
-    expect(fn.args.vpc).toBe(only(resources, "Vpc").instance);
-    expect(fn.args.link).toEqual([database, internal]);
-    expect(fn.args.environment).toMatchObject({
-      SERVICE_NAME: service,
-      DATABASE_URL: connectionString(database),
-      INTERNAL_TOKEN_SECRET: internal.value,
-    });
-  });
+  it.each(["orders", "payments"])(
+    "%s sits in the VPC with the database and its topic",
+    async (service) => {
+      const { resources } = await evaluate("production");
+      const fn = serviceFunction(resources, service);
+      const database = only(resources, "Postgres").instance as Record<string, string>;
+      const internal = secret(resources, "InternalTokenSecret");
+      expect(fn.args.handler).toBe(`functions/${service}/lambda.handler`);
+      expect(fn.args.vpc).toBe(only(resources, "Vpc").instance);
+      expect(fn.args.link).toEqual([database, topic(resources, service), internal]);
+      expect(fn.args.permissions).toEqual(findsTopics);
+      expect(fn.args.environment).toMatchObject({
+        SERVICE_NAME: service,
+        DATABASE_URL: connectionString(database),
+        INTERNAL_TOKEN_SECRET: internal.value,
+        BUS: "sns-sqs",
+        BUS_NAMESPACE: "slipway-production",
+      });
+    },
+  );
 
   it("orders prices orders through catalog's URL", async () => {
     const { resources } = await evaluate("production");
@@ -343,11 +482,95 @@ describe("functions", () => {
   it("every function gets the one internal token secret, so their credentials agree", async () => {
     const { resources } = await evaluate("production");
     const internal = secret(resources, "InternalTokenSecret");
-    const functions = resources.filter((r) => r.type === "Function");
+    const functions = lambdas(resources);
     for (const fn of functions) {
       expect(fn.args.link, fn.name).toContain(internal);
       expect((fn.args.environment as Args).INTERNAL_TOKEN_SECRET, fn.name).toBe(internal.value);
     }
+  });
+});
+
+describe("events", () => {
+  it("has one topic per publishing service, named as the adapter finds it", async () => {
+    const { resources } = await evaluate("production");
+    for (const service of Object.keys(topology.publishers)) topic(resources, service);
+  });
+
+  it("gives every consumer queue its own dead-letter queue after 5 deliveries", async () => {
+    const { resources } = await evaluate("production");
+    for (const queue of Object.keys(topology.subscriptions)) {
+      const source = queueNamed(resources, `slipway-production-${queue}`);
+      const deadLetter = queueNamed(resources, `slipway-production-${queue}-dlq`);
+      expect(source.args.dlq, queue).toEqual({
+        queue: (deadLetter.instance as { arn: string }).arn,
+        retry: 5,
+      });
+      // At least 6 × the consumer's timeout, as AWS advises for Lambda event sources.
+      expect(source.args.visibilityTimeout, queue).toBe("180 seconds");
+    }
+  });
+
+  it("subscribes each queue to each topic it shares types with, filtered on exactly those types", async () => {
+    const { resources } = await evaluate("production");
+    const declared = resources.filter((r) => r.type === "SnsTopic.subscribeQueue");
+    const pairs = subscriptionPairs();
+    expect(declared).toHaveLength(pairs.length);
+    for (const { service, queue, types } of pairs) {
+      const source = queueNamed(resources, `slipway-production-${queue}`).instance;
+      const found = declared.filter(
+        (r) => r.args.topic === topic(resources, service) && r.args.queue === source,
+      );
+      expect(found, `${service} → ${queue}`).toHaveLength(1);
+      const { args } = found[0] as Recorded;
+      // As the local adapter subscribes (subscriptions.ts): raw delivery, filter on `type`.
+      expect(args.filter, `${service} → ${queue}`).toEqual({ type: [...types].sort() });
+      expect(args.transform).toEqual({ subscription: { rawMessageDelivery: true } });
+    }
+  });
+
+  it.each(Object.keys(topology.subscriptions))(
+    "%s's queue invokes its consumer with partial batch responses, in the VPC with the database",
+    async (service) => {
+      const { resources } = await evaluate("production");
+      const source = queueNamed(resources, `slipway-production-${service}`).instance;
+      const found = resources.filter(
+        (r) => r.type === "Queue.subscribe" && r.args.queue === source,
+      );
+      expect(found, `one consumer on ${service}'s queue`).toHaveLength(1);
+      const { args } = found[0] as Recorded;
+      expect(args.batch).toEqual({ partialResponses: true });
+      const consumer = args.subscriber as Args;
+      const database = only(resources, "Postgres").instance as Record<string, string>;
+      const internal = secret(resources, "InternalTokenSecret");
+      const publishes = service in topology.publishers;
+      expect(consumer.handler).toBe(`functions/${service}/consumer.handler`);
+      expect(consumer.vpc).toBe(only(resources, "Vpc").instance);
+      const deadLetter = queueNamed(resources, `slipway-production-${service}-dlq`).instance;
+      expect(consumer.link).toEqual([
+        database,
+        source,
+        deadLetter,
+        ...(publishes ? [topic(resources, service)] : []),
+        internal,
+      ]);
+      expect(consumer.permissions).toEqual(findsTopics);
+      expect(consumer.environment).toMatchObject({
+        SERVICE_NAME: service,
+        DATABASE_URL: connectionString(database),
+        INTERNAL_TOKEN_SECRET: internal.value,
+        BUS: "sns-sqs",
+        BUS_NAMESPACE: "slipway-production",
+      });
+    },
+  );
+
+  it("names topics and queues after the stage, so stages can share an account", async () => {
+    const { resources } = await evaluate("pr-42");
+    const names = resources
+      .filter((r) => r.type === "Queue" || r.type === "SnsTopic")
+      .map((r) => Object.values(r.args.transform as Record<string, Args>)[0]?.name);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(String(name)).toMatch(/^slipway-pr-42-/);
   });
 });
 
@@ -394,5 +617,11 @@ describe("stand-ins", () => {
     const vpc = new sst.aws.Vpc("Vpc");
     const nested = { vpc, dev: { hostname: "127.0.0.1" } };
     expect(() => new sst.aws.Postgres("Db", nested as never)).toThrow(/"dev\.hostname"/);
+    const deep = { transform: { queue: { nmae: "x" } } };
+    expect(() => new sst.aws.Queue("Q", deep as never)).toThrow(/"transform\.queue\.nmae"/);
+    const batch = { batch: { partial: true } };
+    expect(() => new sst.aws.Queue("Q2").subscribe("f.handler", batch as never)).toThrow(
+      /"batch\.partial"/,
+    );
   });
 });

@@ -97,6 +97,7 @@ declare namespace sst.aws {
     timeout?: SstInput<SstDuration>;
     vpc?: Vpc;
     link?: SstInput<unknown[]>;
+    permissions?: SstInput<{ actions: string[]; resources: SstInput<string>[] }[]>;
     url?: SstInput<boolean>;
     environment?: SstInput<Record<string, SstInput<string>>>;
   }
@@ -106,6 +107,46 @@ declare namespace sst.aws {
     constructor(name: string, args: FunctionArgs);
     readonly arn: SstOutput<string>;
     readonly url: SstOutput<string>;
+  }
+
+  interface SnsTopicArgs {
+    transform?: { topic?: { name?: SstInput<string> } };
+  }
+
+  interface SnsTopicSubscriberArgs {
+    /** An SNS filter policy on the message attributes. */
+    filter?: SstInput<Record<string, unknown>>;
+    transform?: { subscription?: { rawMessageDelivery?: SstInput<boolean> } };
+  }
+
+  class SnsTopic {
+    constructor(name: string, args?: SnsTopicArgs);
+    readonly arn: SstOutput<string>;
+    readonly name: SstOutput<string>;
+    subscribeQueue(
+      name: string,
+      queue: SstInput<string> | Queue,
+      args?: SnsTopicSubscriberArgs,
+    ): void;
+  }
+
+  interface QueueArgs {
+    dlq?: SstInput<string> | { queue: SstInput<string>; retry?: SstInput<number> };
+    visibilityTimeout?: SstInput<SstDuration>;
+    transform?: {
+      queue?: { name?: SstInput<string>; messageRetentionSeconds?: SstInput<number> };
+    };
+  }
+
+  interface QueueSubscriberArgs {
+    batch?: { partialResponses?: SstInput<boolean> };
+  }
+
+  class Queue {
+    constructor(name: string, args?: QueueArgs);
+    readonly arn: SstOutput<string>;
+    readonly url: SstOutput<string>;
+    subscribe(subscriber: SstInput<string> | FunctionArgs, args?: QueueSubscriberArgs): void;
   }
 
   class ApiGatewayV2 {
