@@ -21,6 +21,7 @@ export default $config({
     await import("./infra/orders.js");
     await import("./infra/payments.js");
     await import("./infra/consumers.js");
+    await import("./infra/jobs.js");
     await import("./infra/gateway.js");
     const { api } = await import("./infra/api.js");
     return { api: api.url };

@@ -303,6 +303,22 @@ function subscriptionPairs(): { service: string; queue: string; types: string[] 
   );
 }
 
+// Every minute: the outbox sweep (and catalog's reservation expiry); hourly: pruning.
+const expectedJobs = [
+  { name: "CatalogSweep", service: "catalog", handler: "sweep", schedule: "rate(1 minute)" },
+  { name: "CatalogPrune", service: "catalog", handler: "prune", schedule: "rate(1 hour)" },
+  { name: "OrdersSweep", service: "orders", handler: "sweep", schedule: "rate(1 minute)" },
+  { name: "OrdersPrune", service: "orders", handler: "prune", schedule: "rate(1 hour)" },
+  { name: "PaymentsSweep", service: "payments", handler: "sweep", schedule: "rate(1 minute)" },
+  { name: "PaymentsPrune", service: "payments", handler: "prune", schedule: "rate(1 hour)" },
+  {
+    name: "IdentityMaintenance",
+    service: "identity",
+    handler: "maintain",
+    schedule: "rate(1 hour)",
+  },
+];
+
 // The publisher looks its topic up by name; IAM grants ListTopics on "*" only.
 const findsTopics = [{ actions: ["sns:ListTopics"], resources: ["*"] }];
 
@@ -349,6 +365,7 @@ describe("sst.config.ts", () => {
       Queue: 2 * consumers,
       "Queue.subscribe": consumers,
       "SnsTopic.subscribeQueue": subscriptionPairs().length,
+      Cron: expectedJobs.length,
     });
   });
 
@@ -571,6 +588,44 @@ describe("events", () => {
       .map((r) => Object.values(r.args.transform as Record<string, Args>)[0]?.name);
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect(String(name)).toMatch(/^slipway-pr-42-/);
+  });
+});
+
+describe("scheduled jobs", () => {
+  it.each(expectedJobs)("$name runs functions/$service/jobs.$handler $schedule", async (job) => {
+    const { resources } = await evaluate("production");
+    const found = resources.filter((r) => r.type === "Cron" && r.name === job.name);
+    expect(found, `one Cron ${job.name}`).toHaveLength(1);
+    const { args } = found[0] as Recorded;
+    expect(args.schedule).toBe(job.schedule);
+    const fn = args.function as Args;
+    const database = only(resources, "Postgres").instance as Record<string, string>;
+    expect(fn.handler).toBe(`functions/${job.service}/jobs.${job.handler}`);
+    expect(fn.vpc).toBe(only(resources, "Vpc").instance);
+    expect(fn.link).toContain(database);
+    expect(fn.environment).toMatchObject({
+      SERVICE_NAME: job.service,
+      DATABASE_URL: connectionString(database),
+    });
+    if (job.service in topology.publishers) {
+      // The sweep publishes: its topic, and the bus settings to find it.
+      expect(fn.link).toContain(topic(resources, job.service));
+      expect(fn.permissions).toEqual(findsTopics);
+      expect(fn.environment).toMatchObject({ BUS: "sns-sqs", BUS_NAMESPACE: "slipway-production" });
+    }
+  });
+
+  it("identity's job has its key secret and the API as issuer", async () => {
+    const { resources } = await evaluate("production");
+    const cron = resources.find((r) => r.type === "Cron" && r.name === "IdentityMaintenance");
+    const fn = cron?.args.function as Args;
+    const keySecret = secret(resources, "IdentityKeySecret");
+    const api = only(resources, "ApiGatewayV2").instance as { url: string };
+    expect(fn.link).toContain(keySecret);
+    expect(fn.environment).toMatchObject({
+      IDENTITY_KEY_SECRET: keySecret.value,
+      TOKEN_ISSUER: api.url,
+    });
   });
 });
 

@@ -149,6 +149,16 @@ declare namespace sst.aws {
     subscribe(subscriber: SstInput<string> | FunctionArgs, args?: QueueSubscriberArgs): void;
   }
 
+  interface CronArgs {
+    /** A rate or cron expression, e.g. "rate(1 minute)". */
+    schedule: SstInput<`rate(${string})` | `cron(${string})`>;
+    function: SstInput<string> | FunctionArgs;
+  }
+
+  class Cron {
+    constructor(name: string, args: CronArgs);
+  }
+
   class ApiGatewayV2 {
     constructor(name: string);
     readonly url: SstOutput<string>;

@@ -1,0 +1,17 @@
+// AWS Lambda entry of identity's scheduled job (one maintenance pass per invocation): deletes
+// expired authorization codes and refresh tokens, and rotates the token signing key when due.
+import { loadConfig } from "../platform/config.js";
+import { flushedAfterEachInvocation } from "../platform/invocation.js";
+import { startTracing } from "../platform/telemetry/tracing.js";
+import { SERVICE_NAME, startIdentity } from "./app.js";
+import { IdentityConfig } from "./config.js";
+
+startTracing({ service: SERVICE_NAME });
+
+const identity = await startIdentity(loadConfig(IdentityConfig));
+
+export const maintain = flushedAfterEachInvocation(async () => {
+  const pruned = await identity.prune();
+  const rotated = await identity.rotateKeyIfDue();
+  return { ...pruned, rotatedKey: rotated?.kid };
+});
