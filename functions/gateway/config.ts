@@ -1,7 +1,14 @@
 // The gateway's configuration, read from the environment once per process.
 import * as v from "valibot";
 import { internalCredentialConfig } from "../platform/auth/internal-credential.js";
-import { httpUrl, logLevel, port, positiveInteger } from "../platform/config.js";
+import {
+  httpUrl,
+  logLevel,
+  port,
+  positiveInteger,
+  rpcTimeoutMs,
+  tokenIssuer,
+} from "../platform/config.js";
 
 export const GatewayConfig = v.object({
   ...internalCredentialConfig,
@@ -18,16 +25,9 @@ export const GatewayConfig = v.object({
    * This gateway's public base URL: the `iss` access tokens must carry (identity is told the
    * same), and the base of the OAuth URLs in /openapi.json. Compared as a string, exactly.
    */
-  TOKEN_ISSUER: v.optional(
-    v.pipe(
-      httpUrl,
-      v.check((url) => !url.endsWith("/"), "must not end with /"),
-      v.check((url) => !/[?#]/.test(url), "must not have a query or fragment"),
-    ),
-    "http://127.0.0.1:3000",
-  ),
+  TOKEN_ISSUER: tokenIssuer,
   /** Deadline of each call to a service, in milliseconds; services accept at most 60 s. */
-  RPC_TIMEOUT_MS: v.pipe(positiveInteger(5000), v.maxValue(60_000, "must be at most 60000")),
+  RPC_TIMEOUT_MS: rpcTimeoutMs,
   /** Largest request body accepted, in bytes; larger ones get 413. */
   BODY_LIMIT_BYTES: positiveInteger(64 * 1024),
   LOG_LEVEL: logLevel,

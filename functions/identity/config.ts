@@ -1,7 +1,7 @@
 // The identity service's configuration, read from the environment once per process.
 import * as v from "valibot";
 import { internalCredentialConfig } from "../platform/auth/internal-credential.js";
-import { httpUrl, logLevel, port, positiveInteger } from "../platform/config.js";
+import { logLevel, port, positiveInteger, tokenIssuer } from "../platform/config.js";
 import { databaseConfig } from "../platform/db/config.js";
 import { objectMessage } from "../platform/validation/rules.js";
 import { MAX_TOKEN_LIFETIME_SECONDS } from "./signing-keys/signing-keys.js";
@@ -27,14 +27,7 @@ export const IdentityConfig = v.object(
      * the base of every URL in the authorization server metadata. Verifiers compare `iss` as a
      * string, so it is taken exactly as given: no trailing slash, query or fragment.
      */
-    TOKEN_ISSUER: v.optional(
-      v.pipe(
-        httpUrl,
-        v.check((url) => !url.endsWith("/"), "must not end with /"),
-        v.check((url) => !/[?#]/.test(url), "must not have a query or fragment"),
-      ),
-      "http://127.0.0.1:3000",
-    ),
+    TOKEN_ISSUER: tokenIssuer,
     /** Lifetime of access tokens; the signing keys' verify window assumes at most 15 minutes. */
     ACCESS_TOKEN_TTL_SECONDS: v.pipe(
       positiveInteger(MAX_TOKEN_LIFETIME_SECONDS),

@@ -2,7 +2,7 @@
 import * as v from "valibot";
 import { internalCredentialConfig } from "../platform/auth/internal-credential.js";
 import { busConfig } from "../platform/bus/config.js";
-import { httpUrl, logLevel, port, positiveInteger } from "../platform/config.js";
+import { httpUrl, logLevel, port, rpcTimeoutMs } from "../platform/config.js";
 import { databaseConfig } from "../platform/db/config.js";
 
 export const OrdersConfig = v.object({
@@ -13,7 +13,7 @@ export const OrdersConfig = v.object({
   /** Where the catalog service's Connect API answers: PlaceOrder prices lines there. */
   CATALOG_URL: v.optional(httpUrl, "http://127.0.0.1:3002"),
   /** Deadline of each call to catalog, in milliseconds; services accept at most 60 s. */
-  RPC_TIMEOUT_MS: v.pipe(positiveInteger(5000), v.maxValue(60_000, "must be at most 60000")),
+  RPC_TIMEOUT_MS: rpcTimeoutMs,
   LOG_LEVEL: logLevel,
 });
 

@@ -65,6 +65,25 @@ export const httpUrl = v.pipe(
   v.regex(/^https?:\/\//, "must start with http:// or https://"),
 );
 
+/**
+ * The public base URL of the gateway, which is the `iss` of every access token: identity signs
+ * with it, the gateway checks it. Compared as a string, so taken exactly as given.
+ */
+export const tokenIssuer = v.optional(
+  v.pipe(
+    httpUrl,
+    v.check((url) => !url.endsWith("/"), "must not end with /"),
+    v.check((url) => !/[?#]/.test(url), "must not have a query or fragment"),
+  ),
+  "http://127.0.0.1:3000",
+);
+
+/** Deadline of each call to another service, in milliseconds; services accept at most 60 s. */
+export const rpcTimeoutMs = v.pipe(
+  positiveInteger(5000),
+  v.maxValue(60_000, "must be at most 60000"),
+);
+
 export const logLevel = v.optional(
   v.picklist(
     ["DEBUG", "INFO", "WARN", "ERROR", "SILENT", "CRITICAL"],

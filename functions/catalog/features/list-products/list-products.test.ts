@@ -2,10 +2,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { Product } from "../../../gen/catalog/v1/catalog_pb.js";
 import { BadRequestSchema } from "../../../gen/rpc/v1/errors_pb.js";
+import { encodePageToken } from "../../../platform/pagination/page-token.js";
 import { databaseKinds } from "../../../platform/testing/databases.js";
 import { products } from "../../db/schema.js";
 import { type CatalogUnderTest, uniqueSku, useCatalog } from "../../testing.js";
-import { encodePageToken } from "./page-token.js";
 
 async function createProducts(catalog: CatalogUnderTest, count: number): Promise<string[]> {
   const ids: string[] = [];

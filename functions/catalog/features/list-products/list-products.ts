@@ -5,10 +5,10 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { and, asc, gt, ilike } from "drizzle-orm";
 import * as v from "valibot";
 import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
+import { decodePageToken, encodePageToken } from "../../../platform/pagination/page-token.js";
 import { textRule } from "../../../platform/validation/rules.js";
 import { productListings } from "../../db/schema.js";
 import { type CatalogDb, toProductMessage } from "../../product.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

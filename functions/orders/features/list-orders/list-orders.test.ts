@@ -2,9 +2,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { OrderStatus, type OrderSummary } from "../../../gen/orders/v1/orders_pb.js";
 import { BadRequestSchema } from "../../../gen/rpc/v1/errors_pb.js";
+import { encodePageToken } from "../../../platform/pagination/page-token.js";
 import { databaseKinds } from "../../../platform/testing/databases.js";
 import { saga, useOrders } from "../../testing.js";
-import { encodePageToken } from "./page-token.js";
 
 describe.each(databaseKinds)("ListOrders on %s", (kind) => {
   const orders = useOrders(kind);

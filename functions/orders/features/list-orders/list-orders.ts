@@ -7,9 +7,9 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import * as v from "valibot";
 import type { OrdersService } from "../../../gen/orders/v1/orders_pb.js";
 import { callerOf } from "../../../platform/auth/internal-credential.js";
+import { decodePageToken, encodePageToken } from "../../../platform/pagination/page-token.js";
 import { orderSummaries, type SummaryRow } from "../../db/schema.js";
 import { type OrdersDb, statusOf } from "../../order.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

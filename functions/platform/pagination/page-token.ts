@@ -1,7 +1,8 @@
-// Opaque page tokens for ListOrders: the id of the last order on the previous page.
+// Opaque page tokens for lists keyed by UUID (ListProducts, ListOrders): the id of the last
+// item on the previous page.
 // Versioned so the format can change without misreading tokens clients still hold.
 import * as v from "valibot";
-import { uuidRule } from "../../../platform/validation/rules.js";
+import { uuidRule } from "../validation/rules.js";
 
 const PREFIX = "v1:";
 
