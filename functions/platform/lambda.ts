@@ -7,18 +7,45 @@
  *
  * Each invocation's metrics are published (CloudWatch EMF) and its spans flushed when it ends.
  *
+ * Behind an IAM-auth function URL the Authorization header holds the caller's SigV4 signature
+ * (already checked by Lambda); a header the caller itself was given to pass on arrives as
+ * X-Forwarded-Authorization (rpc/sigv4-fetch.ts) and is put back as Authorization here. Anywhere
+ * else X-Forwarded-Authorization is dropped: only a signed caller may set it.
+ *
  * @example
  * export const handler = lambdaHandler(app);
  */
+import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import type { Hono } from "hono";
 // `hono/aws-lambda` is marked deprecated in favour of a separate package that is not
 // published yet; this module is the one place to switch when it is.
 import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { flushedAfterEachInvocation } from "./invocation.js";
+import { FORWARDED_AUTHORIZATION } from "./rpc/sigv4-fetch.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env and routes.
 export function lambdaHandler(app: Hono<any, any, any>) {
-  return flushedAfterEachInvocation(handle(app, { isContentTypeBinary }));
+  const handleRequest = handle(app, { isContentTypeBinary });
+  return flushedAfterEachInvocation((event: APIGatewayProxyEventV2, context: Context) =>
+    handleRequest(withForwardedAuthorization(event), context),
+  );
+}
+
+function withForwardedAuthorization(event: APIGatewayProxyEventV2): APIGatewayProxyEventV2 {
+  const headers = event.headers ?? {};
+  const forwarded = headers[FORWARDED_AUTHORIZATION];
+  if (forwarded === undefined) return event;
+  const { [FORWARDED_AUTHORIZATION]: _, ...others } = headers;
+  const signedByCaller = "authorizer" in event.requestContext && isIamAuthorized(event);
+  return {
+    ...event,
+    headers: signedByCaller ? { ...others, authorization: forwarded } : others,
+  };
+}
+
+function isIamAuthorized(event: APIGatewayProxyEventV2): boolean {
+  const authorizer = (event.requestContext as { authorizer?: { iam?: unknown } }).authorizer;
+  return typeof authorizer?.iam === "object" && authorizer.iam !== null;
 }
 
 export function isContentTypeBinary(contentType: string): boolean {

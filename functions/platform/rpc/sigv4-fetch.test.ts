@@ -185,3 +185,27 @@ describe("rpcFetch", () => {
     ).toThrow(/AWS_REGION/);
   });
 });
+
+describe("a caller's own Authorization header", () => {
+  it("travels as X-Forwarded-Authorization, since the signature takes Authorization", async () => {
+    let received: Request | undefined;
+    const sign = createSigV4Fetch({
+      region,
+      credentials: () => credentials,
+      fetch: async (input, init) => {
+        received = new Request(input, init);
+        return new Response("ok");
+      },
+    });
+
+    await sign(`${baseUrl}/oauth/token`, {
+      method: "POST",
+      headers: { authorization: "Basic c2xpcHdheTpzZWNyZXQ=", "content-type": "text/plain" },
+      body: "grant_type=client_credentials",
+    });
+
+    expect(received?.headers.get("authorization")).toMatch(/^AWS4-HMAC-SHA256 /);
+    expect(received?.headers.get("x-forwarded-authorization")).toBe("Basic c2xpcHdheTpzZWNyZXQ=");
+    expect(await verifySignature(received as Request)).toBe(true);
+  });
+});

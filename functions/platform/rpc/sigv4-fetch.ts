@@ -6,6 +6,10 @@
  * Credentials are read on every call, not once: Lambda puts its role's short-lived credentials
  * in the environment, and a long-lived local shell may have them refreshed under it.
  *
+ * SigV4 takes the Authorization header, so a request that already has one (the gateway passing
+ * a client's `Basic` credentials on to identity's token endpoint) sends it as
+ * X-Forwarded-Authorization; the callee's Lambda adapter puts it back (platform/lambda.ts).
+ *
  * @example
  * const catalog = createServiceClient(CatalogService, {
  *   baseUrl: config.CATALOG_URL,
@@ -31,6 +35,8 @@ export interface SigV4FetchOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+export const FORWARDED_AUTHORIZATION = "x-forwarded-authorization";
+
 export function createSigV4Fetch(options: SigV4FetchOptions): typeof globalThis.fetch {
   const send = options.fetch ?? globalThis.fetch;
   const service = options.service ?? "lambda";
@@ -38,7 +44,20 @@ export function createSigV4Fetch(options: SigV4FetchOptions): typeof globalThis.
     const client = new AwsClient({ ...options.credentials(), region: options.region, service });
     // Only sign() is used: AwsClient.fetch retries 5xx ten times on its own, while Connect
     // callers decide about retries themselves.
-    const signed = await client.sign(input instanceof URL ? input.toString() : input, init);
+    const request = new Request(input, init);
+    const authorization = request.headers.get("authorization");
+    if (authorization !== null) {
+      request.headers.delete("authorization");
+      request.headers.set(FORWARDED_AUTHORIZATION, authorization);
+    }
+    // The payload is hashed into the signature, so it is read whole (unary calls are bounded).
+    const body = request.body === null ? null : await request.arrayBuffer();
+    const signed = await client.sign(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body,
+      signal: request.signal,
+    });
     return send(signed);
   };
 }
