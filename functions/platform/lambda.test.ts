@@ -18,7 +18,7 @@ describe("a caller's Authorization passed on behind IAM auth", () => {
     "x-forwarded-authorization": "Basic c2xpcHdheTpzZWNyZXQ=",
   };
   const call = async (event: APIGatewayProxyEventV2) => {
-    const result = (await handler(event, lambdaContext())) as Exclude<
+    const result = (await handler(event as never, lambdaContext())) as Exclude<
       APIGatewayProxyResultV2,
       string
     >;

@@ -15,7 +15,6 @@
  * @example
  * export const handler = lambdaHandler(app);
  */
-import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import type { Hono } from "hono";
 // `hono/aws-lambda` is marked deprecated in favour of a separate package that is not
 // published yet; this module is the one place to switch when it is.
@@ -26,26 +25,30 @@ import { FORWARDED_AUTHORIZATION } from "./rpc/sigv4-fetch.js";
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env and routes.
 export function lambdaHandler(app: Hono<any, any, any>) {
   const handleRequest = handle(app, { isContentTypeBinary });
-  return flushedAfterEachInvocation((event: APIGatewayProxyEventV2, context: Context) =>
-    handleRequest(withForwardedAuthorization(event), context),
+  type Event = Parameters<typeof handleRequest>[0];
+  return flushedAfterEachInvocation((event: Event, context: Parameters<typeof handleRequest>[1]) =>
+    handleRequest(withForwardedAuthorization(event as HttpEvent) as Event, context),
   );
 }
 
-function withForwardedAuthorization(event: APIGatewayProxyEventV2): APIGatewayProxyEventV2 {
-  const headers = event.headers ?? {};
-  const forwarded = headers[FORWARDED_AUTHORIZATION];
+interface HttpEvent {
+  headers?: Record<string, string | undefined>;
+  requestContext?: unknown;
+}
+
+function withForwardedAuthorization<Event extends HttpEvent>(event: Event): Event {
+  const forwarded = event.headers?.[FORWARDED_AUTHORIZATION];
   if (forwarded === undefined) return event;
-  const { [FORWARDED_AUTHORIZATION]: _, ...others } = headers;
-  const signedByCaller = "authorizer" in event.requestContext && isIamAuthorized(event);
+  const { [FORWARDED_AUTHORIZATION]: _, ...others } = event.headers ?? {};
   return {
     ...event,
-    headers: signedByCaller ? { ...others, authorization: forwarded } : others,
+    headers: isIamAuthorized(event) ? { ...others, authorization: forwarded } : others,
   };
 }
 
-function isIamAuthorized(event: APIGatewayProxyEventV2): boolean {
-  const authorizer = (event.requestContext as { authorizer?: { iam?: unknown } }).authorizer;
-  return typeof authorizer?.iam === "object" && authorizer.iam !== null;
+function isIamAuthorized(event: HttpEvent): boolean {
+  const context = event.requestContext as { authorizer?: { iam?: unknown } } | undefined;
+  return typeof context?.authorizer?.iam === "object" && context.authorizer.iam !== null;
 }
 
 export function isContentTypeBinary(contentType: string): boolean {

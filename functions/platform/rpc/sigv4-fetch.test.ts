@@ -17,14 +17,21 @@ const credentials = {
 const region = "eu-west-1";
 const baseUrl = "https://abc123.lambda-url.eu-west-1.on.aws";
 
+const bytes = (data: string | ArrayBuffer | ArrayBufferView) =>
+  typeof data === "string"
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+
 /** node:crypto in the shape the AWS SDK's signer takes (a hash, or an HMAC keyed by `secret`). */
 class Sha256 {
   readonly #hash;
-  constructor(secret?: string | Uint8Array) {
-    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
   }
-  update(data: string | Uint8Array) {
-    this.#hash.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash.update(bytes(data));
   }
   async digest() {
     return new Uint8Array(this.#hash.digest());
@@ -127,7 +134,7 @@ describe("SigV4 fetch for IAM function URLs", () => {
     const tamper: typeof fetch = async (input, init) => {
       const request = new Request(input, init);
       const body = new Uint8Array(await request.arrayBuffer());
-      body[body.length - 1] ^= 1;
+      body[body.length - 1] = (body.at(-1) ?? 0) ^ 1;
       return app.fetch(new Request(request, { body }));
     };
     const catalog = createServiceClient(CatalogService, {
