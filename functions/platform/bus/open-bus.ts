@@ -9,14 +9,8 @@
 import { embeddedDataDir } from "../db/config.js";
 import type { Logger } from "../logger.js";
 import type { BusConfig } from "./config.js";
-import { openEmbeddedBus } from "./embedded/embedded-bus.js";
-import { openEmbeddedProbe } from "./embedded/ready.js";
 import type { BusPublisher, BusSubscriber, DeadLetterQueue } from "./port.js";
 import { withProbe } from "./probe.js";
-import { openRabbitBus } from "./rabbitmq/rabbit-bus.js";
-import { createRabbitProbe } from "./rabbitmq/ready.js";
-import { createSnsSqsProbe } from "./sns-sqs/ready.js";
-import { openSnsSqsBus } from "./sns-sqs/sns-sqs-bus.js";
 
 export interface Bus {
   publisher: BusPublisher;
@@ -31,10 +25,14 @@ export interface OpenBusOptions extends BusConfig {
   logger: Logger;
 }
 
+// Each adapter is imported when chosen, so a process loads only its own transport's client
+// (a Lambda bundle leaves amqplib and the embedded queue out of its cold start).
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   const { logger } = options;
   switch (options.BUS) {
     case "rabbitmq": {
+      const { openRabbitBus } = await import("./rabbitmq/rabbit-bus.js");
+      const { createRabbitProbe } = await import("./rabbitmq/ready.js");
       const rabbit = { url: options.RABBITMQ_URL, namespace: options.BUS_NAMESPACE, logger };
       const bus = await openRabbitBus({
         ...rabbit,
@@ -42,12 +40,17 @@ export async function openBus(options: OpenBusOptions): Promise<Bus> {
       });
       return withProbe(bus, createRabbitProbe(rabbit));
     }
-    case "sns-sqs":
+    case "sns-sqs": {
+      const { openSnsSqsBus } = await import("./sns-sqs/sns-sqs-bus.js");
+      const { createSnsSqsProbe } = await import("./sns-sqs/ready.js");
       return withProbe(
         await openSnsSqsBus({ namespace: options.BUS_NAMESPACE, logger }),
         createSnsSqsProbe(),
       );
+    }
     case "embedded": {
+      const { openEmbeddedBus } = await import("./embedded/embedded-bus.js");
+      const { openEmbeddedProbe } = await import("./embedded/ready.js");
       const where = { url: options.DATABASE_URL, dataDir: embeddedDataDir(options.DATA_DIR) };
       const bus = await openEmbeddedBus({
         ...where,

@@ -13,9 +13,8 @@
  * await database.close();
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { tracePglite, tracePostgres } from "./tracing.js";
@@ -57,6 +56,7 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
     return { kind: "postgres", db, url, close: () => client.end({ timeout: 5 }) };
   }
   const lease = await leaseEmbedded(options.dataDir);
+  const { drizzle: drizzlePglite } = await import("drizzle-orm/pglite");
   const db = drizzlePglite({
     client: tracePglite(lease.client),
     schema,
@@ -104,6 +104,8 @@ async function leaseEmbedded(dataDir: string) {
 }
 
 async function openPglite(dataDir: string): Promise<{ client: PGlite; unlock(): Promise<void> }> {
+  // Loaded on first use: half a megabyte that a Lambda (always DATABASE_URL) never needs.
+  const { PGlite } = await import("@electric-sql/pglite");
   // "memory://" keeps everything in memory (tests); anything else is a directory on disk.
   if (dataDir.startsWith("memory://")) {
     return { client: await PGlite.create(dataDir), unlock: async () => {} };

@@ -9,7 +9,6 @@
  * await migrateService(database, { service: "catalog", migrationsFolder: fileURLToPath(new URL("./migrations", import.meta.url)) });
  */
 import type { PgliteDatabase } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
@@ -31,6 +30,7 @@ export async function migrateService(
   };
   if (database.kind === "pglite") {
     // One PGlite instance serves one process at a time; no lock is needed.
+    const { migrate: migratePglite } = await import("drizzle-orm/pglite/migrator");
     await migratePglite(database.db as unknown as PgliteDatabase, config);
     return;
   }
