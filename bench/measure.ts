@@ -3,15 +3,29 @@
 
 import { failureOf, type LoadResult, runLoad } from "./load.js";
 import type { BenchOptions } from "./options.js";
-import type { Scenario } from "./scenarios.js";
 
 export class BenchFailure extends Error {}
 
-export async function measure(
+/** One request under load: the gateway section's scenarios, the paths' (path, endpoint) pairs. */
+export interface Measurable {
+  name: string;
+  /** What serves it: a run is void once it has exited. */
+  system: { exitReason(): string | undefined };
+  /** Called before each load run: credentials in it live a minute at most. */
+  request: () => Promise<{
+    url: string;
+    method: "GET" | "POST";
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  }>;
+}
+
+/** No warm-up with `warmupSeconds: 0`. */
+export async function measure<Scenario extends Measurable>(
   scenarios: Scenario[],
-  options: BenchOptions,
+  options: Pick<BenchOptions, "rounds" | "durationSeconds" | "warmupSeconds" | "connections">,
 ): Promise<Map<Scenario, LoadResult[]>> {
-  for (const scenario of scenarios) {
+  for (const scenario of options.warmupSeconds > 0 ? scenarios : []) {
     log(`warm-up ${scenario.name} ${options.warmupSeconds} s`);
     await load(scenario, options, options.warmupSeconds, "warm-up");
   }
@@ -31,8 +45,8 @@ export async function measure(
 }
 
 async function load(
-  scenario: Scenario,
-  options: BenchOptions,
+  scenario: Measurable,
+  options: Pick<BenchOptions, "connections">,
   durationSeconds: number,
   phase: string,
 ): Promise<LoadResult> {

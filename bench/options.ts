@@ -7,7 +7,7 @@ export type TransportName = (typeof transportNames)[number];
 export const setupNames = ["embedded", "postgres-rabbitmq"] as const;
 export type SetupName = (typeof setupNames)[number];
 /** The parts of the bench, run in this order. */
-export const sectionNames = ["gateway", "events", "orders"] as const;
+export const sectionNames = ["paths", "gateway", "events", "orders"] as const;
 export type SectionName = (typeof sectionNames)[number];
 
 export interface BenchOptions {
@@ -38,9 +38,11 @@ export const usage = `Usage: npm run bench -- [--smoke] [--rounds N] [--duration
                         [--transports a,b] [--order-seconds S] [--order-concurrency N]
                         [--order-rate R] [--setups a,b] [--sections a,b]
 
-  --smoke                a few seconds, for CI: 1 round of 2 s after a 1 s warm-up, 100 events per
-                         transport, orders phases of 2 s (writes results/smoke.*)
-  --rounds N             measured rounds per scenario, interleaved A B A B ... (default 3)
+  --smoke                a few seconds, for CI: paths 1 round of 1 s without warm-up, gateway 1
+                         round of 2 s after a 1 s warm-up, 100 events per transport, orders
+                         phases of 2 s (writes results/smoke.*)
+  --rounds N             measured rounds per scenario (paths: per path and endpoint),
+                         interleaved A B A B ... (default 3)
   --duration S           seconds per round (default 10)
   --warmup S             seconds of warm-up per scenario before the first round, and per orders
                          setup (default 3)

@@ -10,10 +10,9 @@
 //   const opening = await openSetup("postgres-rabbitmq", dataDir);
 //   if (opening.ok) { ...opening.setup.databaseUrl, opening.setup.bus...; await opening.setup.close(); }
 
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { rabbitUnreachable } from "../functions/platform/bus/rabbitmq/namespace.js";
 import { inCi, redactUrl } from "../functions/platform/testing/environment.js";
+import { adminUrl, createDatabase, postgresUnreachable } from "./databases.js";
 import type { SetupName } from "./options.js";
 import { benchRabbitUrl, type OpenTransport, openTransport } from "./transports.js";
 
@@ -28,9 +27,6 @@ export interface OpenSetup {
 }
 
 export type SetupOpening = { ok: true; setup: OpenSetup } | { ok: false; why: string };
-
-/** The server fresh bench databases are made on, as the tests make theirs. */
-const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Opens `name` for services whose DATA_DIR is `dataDir`. */
 export function openSetup(name: SetupName, dataDir: string): Promise<SetupOpening> {
@@ -98,43 +94,6 @@ async function openPostgresRabbit(dataDir: string): Promise<SetupOpening> {
     };
   } catch (error) {
     await created.drop().catch(() => {});
-    throw error;
-  }
-}
-
-async function postgresUnreachable(): Promise<string | undefined> {
-  const sql = postgres(adminUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`select 1`;
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-async function createDatabase(): Promise<{ url: string; version: string; drop(): Promise<void> }> {
-  const name = `slipway_bench_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-    const [row] = await admin<{ server_version: string }[]>`show server_version`;
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      version: row?.server_version.split(" ")[0] ?? "?",
-      async drop() {
-        try {
-          await admin.unsafe(`drop database if exists ${name} with (force)`);
-        } finally {
-          await admin.end({ timeout: 5 });
-        }
-      },
-    };
-  } catch (error) {
-    await admin.end({ timeout: 1 });
     throw error;
   }
 }

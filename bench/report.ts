@@ -1,4 +1,5 @@
-// The bench report: medians across rounds per scenario, the connect/gateway ratio, what tracing
+// The bench report: first the paths (F, E′, E, slipway) with their ratios to F; then medians
+// across rounds per scenario, the connect/gateway ratio, what tracing
 // costs the gateway (traced ÷ TRACES=off), the events
 // figures per bus transport, the order saga's figures per setup, and where it ran. Rendered as
 // markdown (stdout and results/<kind>.md) and JSON (results/<kind>.json); a run of some sections
@@ -12,6 +13,7 @@ import type { LoadResult } from "./load.js";
 import { type BenchOptions, sectionNames } from "./options.js";
 import type { SetupResult } from "./orders.js";
 import { renderOrdersMarkdown } from "./orders-report.js";
+import { type PathsReport, renderPathsMarkdown } from "./paths/paths-report.js";
 import type { Scenario } from "./scenarios.js";
 import { median } from "./stats.js";
 
@@ -27,6 +29,8 @@ export interface BenchReport {
   date: string;
   machine: { node: string; platform: string; cpuModel: string; cores: number; memoryGiB: number };
   options: BenchOptions & { database: "pglite"; host: "127.0.0.1" };
+  /** F, E′, E and slipway's path per endpoint, with ratios to F (paths/paths-report.ts). */
+  paths?: PathsReport;
   scenarios: ScenarioSummary[];
   // Second scenario over first (connect / gateway): > 1 for req/s and < 1 for latency mean
   // the direct call is faster.
@@ -44,6 +48,7 @@ export interface BenchReport {
 
 export function buildReport(
   options: BenchOptions,
+  paths: PathsReport | undefined,
   rounds: Map<Scenario, LoadResult[]>,
   events: TransportResult[],
   orders: SetupResult[],
@@ -75,6 +80,7 @@ export function buildReport(
       memoryGiB: Math.round(totalmem() / 2 ** 30),
     },
     options: { ...options, database: "pglite", host: "127.0.0.1" },
+    ...(paths ? { paths } : {}),
     scenarios,
     ratio: {
       requestsPerSecond: ratio((s) => s.median.requestsPerSecond),
@@ -104,6 +110,7 @@ export function renderMarkdown(report: BenchReport): string {
       `${machine.cores} cores · ${machine.memoryGiB} GiB`,
     ...(partial(options) ? [`Sections run: ${options.sections.join(", ")}`] : []),
     "",
+    ...(report.paths ? [...renderPathsMarkdown(report.paths, options), ""] : []),
     ...(options.sections.includes("gateway") ? [...renderGatewayMarkdown(report), ""] : []),
     ...(options.sections.includes("events")
       ? [...renderEventsMarkdown(report.events, options), ""]
@@ -117,6 +124,8 @@ function renderGatewayMarkdown(report: BenchReport): string[] {
   const { options } = report;
   const [a, b] = report.scenarios;
   return [
+    "## Gateway hop and tracing (`npm start`, PGlite)",
+    "",
     `${options.connections} connections · ${options.rounds} round(s) of ${options.durationSeconds} s ` +
       `per scenario, interleaved, after ${options.warmupSeconds} s warm-up · PGlite · median of rounds`,
     "",

@@ -1,4 +1,6 @@
-// Entry of `npm run bench`: the same product read through the gateway (A) and straight from
+// Entry of `npm run bench`: first the paths, the same reads served by a monolith (F), REST hops
+// (E′), a stock Connect hop (E) and slipway's real gateway → catalog, with ratios to F
+// (paths/paths.ts); then the same product read through the gateway (A) and straight from
 // catalog over Connect (B), and through the gateway of a second system with TRACES=off (C, the
 // tracing overhead's baseline), under bounded load; then events end to end over each bus transport
 // (events.ts); then the order saga, placed → CONFIRMED, embedded and on Postgres + RabbitMQ
@@ -9,18 +11,24 @@ import { BenchInterrupted } from "./interrupt.js";
 import { BenchFailure, measure } from "./measure.js";
 import { type BenchOptions, parseOptions, usage } from "./options.js";
 import { measureOrders } from "./orders.js";
+import { measurePaths } from "./paths/paths.js";
+import { summarizePaths } from "./paths/paths-report.js";
 import { buildReport, renderMarkdown, writeReport } from "./report.js";
 import { prepareScenarios, prepareUntracedGateway } from "./scenarios.js";
 import { type RunningSystem, startSystem } from "./system.js";
 
 async function bench(options: BenchOptions): Promise<void> {
   const run = (section: BenchOptions["sections"][number]) => options.sections.includes(section);
+  const paths = run("paths") ? summarizePaths(await measurePaths(options)) : undefined;
+  if (paths && "skipped" in paths) {
+    process.stderr.write(`\n!!! paths SKIPPED: ${paths.skipped}\n\n`);
+  }
   const rounds = run("gateway") ? await measureGatewayHop(options) : new Map();
   // One after the other, each after the previous one has stopped, so that the parts never share
   // the machine.
   const events = run("events") ? await measureEvents(options) : [];
   const orders = run("orders") ? await measureOrders(options) : [];
-  const report = buildReport(options, rounds, events, orders);
+  const report = buildReport(options, paths, rounds, events, orders);
   process.stdout.write(renderMarkdown(report));
   const files = await writeReport(report);
   process.stderr.write(`bench: wrote ${files.join(", ")}\n`);
