@@ -2,16 +2,17 @@
 // `sweep` publishes what the outbox still holds and expires overdue reservations; `prune`
 // deletes rows past their retention.
 import { openBus } from "../platform/bus/open-bus.js";
-import { loadConfig } from "../platform/config.js";
 import { flushedAfterEachInvocation } from "../platform/invocation.js";
+import { loadLinkedConfig } from "../platform/linked-config.js";
 import { createLogger } from "../platform/logger.js";
 import { startTracing } from "../platform/telemetry/tracing.js";
 import { SERVICE_NAME, startCatalog } from "./app.js";
 import { CatalogConfig } from "./config.js";
+import { catalogLinks } from "./links.js";
 
 startTracing({ service: SERVICE_NAME });
 
-const config = loadConfig(CatalogConfig);
+const config = loadLinkedConfig(CatalogConfig, catalogLinks);
 const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
 const catalog = await startCatalog(config, { publisher: bus.publisher });
 

@@ -19,6 +19,7 @@
  */
 import { AwsClient } from "aws4fetch";
 import * as v from "valibot";
+import { loadConfig } from "../config.js";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -96,4 +97,11 @@ export function rpcFetch(
   // Fail at start-up, not on the first call, when the credentials are missing.
   credentialsFromEnvironment(env);
   return createSigV4Fetch({ region, credentials: () => credentialsFromEnvironment(env) });
+}
+
+/** `rpcFetch` for the RPC_SIGNING the environment sets (infra sets sigv4 on every function). */
+export function rpcFetchFromEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): typeof globalThis.fetch | undefined {
+  return rpcFetch(loadConfig(v.object(rpcSigningConfig), env), env);
 }
