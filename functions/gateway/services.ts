@@ -19,6 +19,8 @@ import { createReadiness, UPSTREAM_TIMEOUT_MS } from "../platform/health/readine
 import { upstreamCheck } from "../platform/health/upstream.js";
 import { createLogger } from "../platform/logger.js";
 import { createServiceClient } from "../platform/rpc/client.js";
+import { serviceUrls } from "../platform/rpc/config.js";
+import { roundRobinFetch } from "../platform/rpc/round-robin.js";
 import { createGatewayApp, SERVICE_NAME } from "./app.js";
 import { createAuth } from "./auth.js";
 import type { GatewayConfig } from "./config.js";
@@ -44,9 +46,16 @@ export interface GatewayOptions {
 export function startGateway(config: GatewayConfig, options: GatewayOptions = {}) {
   const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
   const fetchFor = (upstream: Upstream) => options.upstreams?.[upstream] ?? options.fetch;
-  const clientOf = <S extends DescService>(service: S, to: Upstream, baseUrl: string) =>
+  // Each service's replicas, called in turn.
+  const urls = {
+    catalog: serviceUrls(config.CATALOG_URLS, config.CATALOG_URL),
+    identity: serviceUrls(config.IDENTITY_URLS, config.IDENTITY_URL),
+    orders: serviceUrls(config.ORDERS_URLS, config.ORDERS_URL),
+    payments: serviceUrls(config.PAYMENTS_URLS, config.PAYMENTS_URL),
+  };
+  const clientOf = <S extends DescService>(service: S, to: Upstream) =>
     createServiceClient(service, {
-      baseUrl,
+      baseUrl: urls[to],
       timeoutMs: config.RPC_TIMEOUT_MS,
       fetch: fetchFor(to),
       interceptors: [
@@ -58,10 +67,15 @@ export function startGateway(config: GatewayConfig, options: GatewayOptions = {}
       ],
     });
 
-  const identityFetch = fetchFor("identity");
+  // Identity's plain HTTP (OAuth endpoints, key set) takes turns over its replicas too.
+  const identityUrl = urls.identity[0] as string;
+  const identityFetch =
+    urls.identity.length > 1
+      ? roundRobinFetch(urls.identity, fetchFor("identity"))
+      : fetchFor("identity");
   const jwks =
     options.jwks ??
-    createRemoteJWKSet(new URL("/.well-known/jwks.json", config.IDENTITY_URL), {
+    createRemoteJWKSet(new URL("/.well-known/jwks.json", identityUrl), {
       cooldownDuration: JWKS_COOLDOWN_MS,
       timeoutDuration: config.RPC_TIMEOUT_MS,
       ...(identityFetch ? { [customFetch]: identityFetch } : {}),
@@ -73,11 +87,11 @@ export function startGateway(config: GatewayConfig, options: GatewayOptions = {}
   });
 
   return createGatewayApp({
-    catalog: clientOf(CatalogService, "catalog", config.CATALOG_URL),
-    identity: clientOf(IdentityService, "identity", config.IDENTITY_URL),
-    orders: clientOf(OrdersService, "orders", config.ORDERS_URL),
+    catalog: clientOf(CatalogService, "catalog"),
+    identity: clientOf(IdentityService, "identity"),
+    orders: clientOf(OrdersService, "orders"),
     identityHttp: {
-      baseUrl: config.IDENTITY_URL,
+      baseUrl: identityUrl,
       fetch: identityFetch ?? globalThis.fetch,
       timeoutMs: config.RPC_TIMEOUT_MS,
     },
@@ -85,13 +99,14 @@ export function startGateway(config: GatewayConfig, options: GatewayOptions = {}
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     tokenIssuer: config.TOKEN_ISSUER,
-    // Ready when every service is: each asked concurrently, its reason passed on.
+    // Ready when every service is (every replica of it): each asked concurrently, its
+    // reason passed on.
     readiness: createReadiness(
       {
-        catalog: upstreamCheck(config.CATALOG_URL, fetchFor("catalog")),
-        identity: upstreamCheck(config.IDENTITY_URL, identityFetch),
-        orders: upstreamCheck(config.ORDERS_URL, fetchFor("orders")),
-        payments: upstreamCheck(config.PAYMENTS_URL, fetchFor("payments")),
+        catalog: upstreamCheck(urls.catalog, fetchFor("catalog")),
+        identity: upstreamCheck(urls.identity, fetchFor("identity")),
+        orders: upstreamCheck(urls.orders, fetchFor("orders")),
+        payments: upstreamCheck(urls.payments, fetchFor("payments")),
       },
       { timeoutMs: UPSTREAM_TIMEOUT_MS },
     ),

@@ -28,6 +28,7 @@ import { createLogger, type Logger } from "../platform/logger.js";
 import { requestLogContext } from "../platform/logging/log-context.js";
 import { metricsHandler } from "../platform/metrics/exposition.js";
 import { createServiceClient } from "../platform/rpc/client.js";
+import { serviceUrls } from "../platform/rpc/config.js";
 import { createErrorInterceptor } from "../platform/rpc/errors.js";
 import { mountConnect } from "../platform/rpc/serve.js";
 import {
@@ -148,7 +149,7 @@ export async function startOrders(
   const db = database.db;
   const dispatcher = createOutboxDispatcher({ db, outbox, publisher, logger });
   const catalog = createServiceClient(CatalogService, {
-    baseUrl: config.CATALOG_URL,
+    baseUrl: serviceUrls(config.CATALOG_URLS, config.CATALOG_URL),
     timeoutMs: config.RPC_TIMEOUT_MS,
     ...(catalogFetch ? { fetch: catalogFetch } : {}),
     interceptors: [

@@ -6,9 +6,13 @@
  * route calls through your own fetch function instead: a request signer (SigV4 for IAM
  * function URLs), or an in-process app's `fetch` in tests.
  *
+ * Given several base URLs (a service's replicas, `<SERVICE>_URLS`), calls take turns over them
+ * (round-robin.ts).
+ *
  * @example
  * const catalog = createServiceClient(CatalogService, { baseUrl: config.CATALOG_URL, timeoutMs: 2000 });
  * const { product } = await catalog.getProduct({ id });
+ * createServiceClient(CatalogService, { baseUrl: ["http://127.0.0.1:3002", "http://127.0.0.1:3012"], timeoutMs: 2000 });
  */
 import type { DescService } from "@bufbuild/protobuf";
 import {
@@ -22,10 +26,12 @@ import {
 import { createConnectTransport as createNodeTransport } from "@connectrpc/connect-node";
 import { createConnectTransport as createFetchTransport } from "@connectrpc/connect-web";
 import { forwardRequestId } from "../logging/log-context.js";
+import { roundRobinTransport } from "./round-robin.js";
 import { clientTracing } from "./tracing.js";
 
 export interface ServiceClientOptions {
-  baseUrl: string;
+  /** Where the service answers; several URLs (replicas) are called in turn. */
+  baseUrl: string | readonly string[];
   /** Deadline of each call unless the caller passes its own `timeoutMs`. */
   timeoutMs: number;
   fetch?: typeof globalThis.fetch;
@@ -44,8 +50,14 @@ export function createServiceClient<T extends DescService>(
 }
 
 export function createServiceTransport(options: ServiceClientOptions): Transport {
+  const baseUrls = typeof options.baseUrl === "string" ? [options.baseUrl] : options.baseUrl;
+  if (baseUrls.length === 0) throw new Error("a service client needs at least one base URL");
+  return roundRobinTransport(baseUrls.map((baseUrl) => transportTo(baseUrl, options)));
+}
+
+function transportTo(baseUrl: string, options: ServiceClientOptions): Transport {
   const common = {
-    baseUrl: options.baseUrl,
+    baseUrl,
     useBinaryFormat: options.useBinaryFormat ?? true,
     // Tracing first, so its span and duration cover every other interceptor.
     // The request id travels with the call, so the callee's log lines name it too.
