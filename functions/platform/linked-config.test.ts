@@ -41,6 +41,15 @@ describe("linked configuration", () => {
     });
   });
 
+  it("connects without TLS only when the link says so (sst dev's local Postgres)", () => {
+    const local = { ...resources.CatalogDatabase, host: "127.0.0.1", tls: false };
+    expect(
+      linkedEnvironment(links, deployed, { ...resources, CatalogDatabase: local }),
+    ).toMatchObject({
+      DATABASE_URL: "postgres://slipway_catalog:p%40ss%2Fword%3A1@127.0.0.1:5432/slipway",
+    });
+  });
+
   it("reads nothing from links elsewhere, so the environment alone configures the code", () => {
     expect(linkedEnvironment(links, {}, resources)).toEqual({});
   });

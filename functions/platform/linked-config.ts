@@ -38,7 +38,7 @@ function property(properties: Properties, name: string, resource: string): strin
 
 /**
  * A Postgres connection URL from a linked database's host, port, username, password and
- * database. TLS is required: the RDS proxy is reached over the VPC, never in clear.
+ * database. TLS is required unless the link says `tls: false` (`sst dev`'s local Postgres).
  */
 export const linkedDatabaseUrl = (resource: string): Link => ({
   resource,
@@ -50,7 +50,8 @@ export const linkedDatabaseUrl = (resource: string): Link => ({
       "password",
       "database",
     ].map((name) => property(db, name, resource));
-    return `postgres://${encodeURIComponent(username ?? "")}:${encodeURIComponent(password ?? "")}@${host}:${port}/${encodeURIComponent(database ?? "")}?sslmode=require`;
+    const tls = db.tls === false ? "" : "?sslmode=require";
+    return `postgres://${encodeURIComponent(username ?? "")}:${encodeURIComponent(password ?? "")}@${host}:${port}/${encodeURIComponent(database ?? "")}${tls}`;
   },
 });
 

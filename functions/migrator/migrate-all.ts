@@ -1,0 +1,68 @@
+/**
+ * Brings every service's database up to date, as a deploy does before new code runs: for each
+ * service, its login role (provisioned as the administrator, with the password its functions
+ * are linked with), then its migrations applied as that role, so what they create is its own.
+ *
+ * Safe to run again: provisioning and migrations are idempotent, and each service's migrations
+ * hold an advisory lock, so functions cold-starting meanwhile wait rather than race.
+ *
+ * @example
+ * await migrateAll({ adminUrl, serviceUrls: { catalog: "postgres://slipway_catalog:…@proxy/slipway", … } });
+ */
+import postgres from "postgres";
+import { openCatalogDatabase } from "../catalog/db/open.js";
+import { openIdentityDatabase } from "../identity/db/open.js";
+import { openOrdersDatabase } from "../orders/db/open.js";
+import { openPaymentsDatabase } from "../payments/db/open.js";
+import { provisionServiceRole } from "../platform/db/provision.js";
+import type { Logger } from "../platform/logger.js";
+
+/** Each service with a database, and how it opens (and migrates) it. */
+const migrators = {
+  identity: openIdentityDatabase,
+  catalog: openCatalogDatabase,
+  orders: openOrdersDatabase,
+  payments: openPaymentsDatabase,
+};
+
+export type ServiceWithDatabase = keyof typeof migrators;
+export const servicesWithDatabase = Object.keys(migrators) as ServiceWithDatabase[];
+
+export interface MigrateAllOptions {
+  /** The administrator's connection (the database's master user). */
+  adminUrl: string;
+  /** Each service's connection as its own role: the role's name and password are taken from it. */
+  serviceUrls: Record<ServiceWithDatabase, string>;
+  logger?: Logger;
+}
+
+export async function migrateAll({
+  adminUrl,
+  serviceUrls,
+  logger,
+}: MigrateAllOptions): Promise<{ service: string; role: string }[]> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const done: { service: string; role: string }[] = [];
+  try {
+    for (const service of servicesWithDatabase) {
+      const url = new URL(serviceUrls[service]);
+      const { role } = await provisionServiceRole(admin, {
+        service,
+        role: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+      });
+      const started = performance.now();
+      const database = await migrators[service]({ DATABASE_URL: url.toString(), DATA_DIR: "" });
+      await database.close();
+      logger?.info("service database migrated", {
+        schema: service,
+        role,
+        duration_ms: Math.round(performance.now() - started),
+      });
+      done.push({ service, role });
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  return done;
+}
