@@ -4,10 +4,11 @@
 // sends. COLD_START_RUNS=5 repeats each cold start and prints the medians.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
 import {
@@ -15,7 +16,13 @@ import {
   databaseKinds,
   type TestDatabase,
 } from "../platform/testing/databases.js";
-import { type Bundle, bundleEntry, findLambdaEntries, type LambdaEntry } from "./bundle.js";
+import {
+  type Bundle,
+  bundleEntry,
+  findLambdaEntries,
+  functionsDir,
+  type LambdaEntry,
+} from "./bundle.js";
 import { type ColdStart, coldStart, firstInvocations } from "./cold-start.js";
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 1);
@@ -24,6 +31,9 @@ const IDENTITY_KEY_SECRET = randomBytes(32).toString("hex");
 const SDK = fileURLToPath(new URL("../../node_modules/@aws-sdk", import.meta.url));
 
 const entries = await findLambdaEntries();
+const servicesWithDatabase = [...new Set(entries.map((entry) => entry.service))].filter((service) =>
+  existsSync(join(functionsDir, service, "db", "migrations")),
+);
 const bundles = new Map<string, Bundle>();
 const timings = new Map<string, { importMs: number[]; firstCallMs: number[] }>();
 let root: string;
@@ -64,27 +74,70 @@ describe("npm run build", () => {
     expect(names.filter((name) => name.startsWith("platform-"))).toEqual([]);
   });
 
+  it("rejects on a build error, naming the problem", async () => {
+    const source = join(root, "broken.ts");
+    await writeFile(
+      source,
+      'import { missing } from "./nowhere.js";\nexport const handler = missing;\n',
+    );
+    const entry: LambdaEntry = { name: "broken-lambda", service: "broken", kind: "lambda", source };
+    await expect(bundleEntry(entry, { outdir: join(root, "dist") })).rejects.toThrow(/nowhere/);
+  });
+
   it.each(entries)("$name: one ESM bundle with the migrations it reads beside it", (entry) => {
     const bundle = built(entry);
     expect(bundle.file).toBe(join(root, "dist", entry.name, `${entry.kind}.mjs`));
     expect(existsSync(bundle.file)).toBe(true);
     expect(bundle.warnings).toEqual([]);
-    if (entry.service !== "gateway") {
+    if (servicesWithDatabase.includes(entry.service)) {
       expect(bundle.assets).toContain(`${entry.service}/db/migrations`);
-      const journal = join(bundle.dir, entry.service, "db/migrations/meta/_journal.json");
-      expect(existsSync(journal), journal).toBe(true);
+    }
+    for (const asset of bundle.assets) {
+      expect(existsSync(join(bundle.dir, asset)), asset).toBe(true);
+      if (asset.endsWith("/migrations")) {
+        expect(existsSync(join(bundle.dir, asset, "meta/_journal.json")), asset).toBe(true);
+      }
     }
   });
 });
 
 describe.skipIf(!databaseKinds.includes("postgres"))("each bundle, cold-started", () => {
+  // The migrator provisions a login role per service; roles belong to the whole cluster, so
+  // this run's own names, dropped afterwards.
+  const rolePrefix = `slipway_b${randomBytes(4).toString("hex")}`;
+  const roleOf = (service: string) => `${rolePrefix}_${service}`;
   let database: TestDatabase;
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
   });
 
-  afterAll(() => database?.drop());
+  afterAll(async () => {
+    if (!database) return;
+    await database.drop();
+    const cluster = new URL(database.url as string);
+    cluster.pathname = "/postgres";
+    const admin = postgres(cluster.toString(), { max: 1, onnotice: () => {} });
+    try {
+      for (const service of servicesWithDatabase) {
+        await admin.unsafe(`drop role if exists ${roleOf(service)}`);
+      }
+    } finally {
+      await admin.end({ timeout: 1 });
+    }
+  });
+
+  // The migrator's connections: the administrator's, and each service's as its own role.
+  const migratorEnvironment = (): Record<string, string> => {
+    const env: Record<string, string> = { ADMIN_DATABASE_URL: database.url as string };
+    for (const service of servicesWithDatabase) {
+      const url = new URL(database.url as string);
+      url.username = roleOf(service);
+      url.password = `pw-${rolePrefix}`;
+      env[`${service.toUpperCase()}_DATABASE_URL`] = url.toString();
+    }
+    return env;
+  };
 
   // What the deployed functions get, and nothing from this process's environment.
   const environment = (entry: LambdaEntry): Record<string, string> => ({
@@ -102,6 +155,7 @@ describe.skipIf(!databaseKinds.includes("postgres"))("each bundle, cold-started"
     INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
     IDENTITY_KEY_SECRET,
     LOG_LEVEL: "WARN",
+    ...(entry.service === "migrator" ? migratorEnvironment() : {}),
   });
 
   it.each(entries)("$name imports and answers its first invocation", async (entry) => {
@@ -137,6 +191,13 @@ function built(entry: LambdaEntry): Bundle {
 function expectSensible(entry: LambdaEntry, result: unknown) {
   switch (entry.kind) {
     case "lambda": {
+      if (entry.service === "migrator") {
+        const { migrated } = result as { migrated: { service: string }[] };
+        expect(migrated.map((done) => done.service).sort()).toEqual(
+          [...servicesWithDatabase].sort(),
+        );
+        return;
+      }
       const response = result as { statusCode: number; body: string };
       expect(response.statusCode).toBe(200);
       expect(JSON.parse(response.body)).toEqual({ status: "ok" });

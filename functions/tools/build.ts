@@ -4,23 +4,26 @@
  *
  *   npm run build
  *   npm run build -- --outdir build --metafile
+ *   npm run build -- --bundle-aws-sdk
  */
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { type Bundle, bundleEntry, findLambdaEntries } from "./bundle.js";
 
-const usage = `usage: npm run build -- [--outdir DIR] [--metafile]
-  --outdir DIR   where each entry's folder goes (default dist)
-  --metafile     also write esbuild's meta.json in each folder (esbuild.github.io/analyze)`;
+const usage = `usage: npm run build -- [--outdir DIR] [--metafile] [--bundle-aws-sdk]
+  --outdir DIR        where each entry's folder goes (default dist)
+  --metafile          also write esbuild's meta.json in each folder (esbuild.github.io/analyze)
+  --bundle-aws-sdk    bundle the AWS SDK rather than load the Lambda runtime's copy`;
 
 async function main(argv: string[]): Promise<number> {
-  let values: { outdir: string; metafile: boolean; help: boolean };
+  let values: { outdir: string; metafile: boolean; "bundle-aws-sdk": boolean; help: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         outdir: { type: "string", default: "dist" },
         metafile: { type: "boolean", default: false },
+        "bundle-aws-sdk": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -37,7 +40,11 @@ async function main(argv: string[]): Promise<number> {
   let failed = 0;
   for (const entry of entries) {
     try {
-      const bundle = await bundleEntry(entry, values);
+      const bundle = await bundleEntry(entry, {
+        outdir: values.outdir,
+        metafile: values.metafile,
+        bundleAwsSdk: values["bundle-aws-sdk"],
+      });
       for (const warning of bundle.warnings) process.stderr.write(`${entry.name}: ${warning}\n`);
       bundles.push(bundle);
     } catch (error) {

@@ -65,6 +65,11 @@ export interface BundleOptions {
   outdir: string;
   /** Also write esbuild's metafile as `meta.json` (for esbuild.github.io/analyze). */
   metafile?: boolean;
+  /**
+   * Bundle the AWS SDK too, rather than load the runtime's copy: the bundle grows by what it
+   * uses, and the cold start skips resolving and parsing the SDK's hundreds of files.
+   */
+  bundleAwsSdk?: boolean;
 }
 
 export interface Bundle {
@@ -105,7 +110,7 @@ export async function bundleEntry(entry: LambdaEntry, options: BundleOptions): P
     chunkNames: "[name]-[hash]",
     outExtension: { ".js": ".mjs" },
     // The Lambda Node.js runtime provides AWS SDK v3.
-    external: ["@aws-sdk/*"],
+    external: options.bundleAwsSdk ? [] : ["@aws-sdk/*"],
     // ESM builds first: they tree-shake (OpenTelemetry's CommonJS builds add ~150 KB).
     mainFields: ["module", "main"],
     // Bundled CommonJS (amqplib, postgres) calls require() for Node's modules.

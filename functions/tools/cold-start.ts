@@ -98,6 +98,8 @@ export function coldStart(
 export function firstInvocations(entry: LambdaEntry, exports: readonly string[]): Invocation[] {
   switch (entry.kind) {
     case "lambda":
+      // Each deploy invokes the migrator once with no payload; every other lambda.ts is an API.
+      if (entry.service === "migrator") return [{ export: "handler", event: {} }];
       return [
         { export: "handler", event: apiGatewayEvent({ method: "GET", path: "/health/live" }) },
       ];
