@@ -3,29 +3,22 @@
  * (or real Postgres when DATABASE_URL is set). The same apps the Lambda entry points wrap.
  */
 import * as v from "valibot";
-import { startCatalog } from "./catalog/app.js";
 import { CatalogConfig } from "./catalog/config.js";
 import { GatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/services.js";
-import { startIdentity } from "./identity/app.js";
 import { IdentityConfig } from "./identity/config.js";
-import {
-  ADMIN_CLIENT_ID,
-  DEMO_EMAIL,
-  type LocalAccess,
-  seedLocalAccess,
-} from "./identity/oauth/seed-local.js";
-import { startOrders } from "./orders/app.js";
+import type { LocalAccess } from "./identity/oauth/seed-local.js";
+import { accessLines, tracesLine } from "./local/banner.js";
+import { dataDirOf, localEnv } from "./local/local-env.js";
+import { startLocalService } from "./local/services.js";
 import { OrdersConfig } from "./orders/config.js";
-import { startPayments } from "./payments/app.js";
 import { PaymentsConfig } from "./payments/config.js";
 import { openBus } from "./platform/bus/open-bus.js";
 import { ConfigError, loadConfig } from "./platform/config.js";
-import { localSecret } from "./platform/local-secret.js";
-import { createLogger, type Logger } from "./platform/logger.js";
+import { createLogger } from "./platform/logger.js";
 import { listen, type RunningServer } from "./platform/node-server.js";
 import { asService } from "./platform/telemetry/span-service.js";
-import { startTracing, type Tracing } from "./platform/telemetry/tracing.js";
+import { startTracing } from "./platform/telemetry/tracing.js";
 
 const PORTS = [
   "PORT_GATEWAY",
@@ -55,40 +48,17 @@ const LocalConfig = v.pipe(
   ),
 );
 
-/** How often expired stock reservations are released. */
-const RESERVATION_SWEEP_INTERVAL_MS = 5_000;
-
-const dataDirOf = (env: NodeJS.ProcessEnv) => env.DATA_DIR || ".data";
-
-const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
-
-/** Runs `job` every `intervalMs` (not overlapping itself); returns its stop function. */
-function every(intervalMs: number, job: () => Promise<unknown>, logger: Logger) {
-  let current: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    current = current.then(job).catch((error) => logger.error("scheduled job failed", { error }));
-  }, intervalMs);
-  return async () => {
-    clearInterval(timer);
-    await current;
-  };
-}
-
 async function main(): Promise<void> {
   const dataDir = dataDirOf(process.env);
   // First, so that everything after is traced: spans to DATA_DIR/traces, unless OTLP is
   // configured or TRACES=off.
   const tracing = startTracing({ service: "slipway", dataDir });
   // One schema for the whole process, so one error lists every bad variable of every service.
+  // Tokens name the gateway this process runs as their issuer, secrets kept in DATA_DIR,
+  // unless told otherwise.
   const config = loadConfig(LocalConfig, {
     ...process.env,
-    // Tokens name the gateway this process runs as their issuer, unless told otherwise.
-    TOKEN_ISSUER:
-      process.env.TOKEN_ISSUER || `http://127.0.0.1:${process.env.PORT_GATEWAY || "3000"}`,
-    IDENTITY_KEY_SECRET:
-      process.env.IDENTITY_KEY_SECRET || (await localSecret(dataDir, "identity-key-secret")),
-    INTERNAL_TOKEN_SECRET:
-      process.env.INTERNAL_TOKEN_SECRET || (await localSecret(dataDir, "internal-token-secret")),
+    ...(await localEnv(process.env, dataDir)),
   });
   // Callers find the services wherever this process puts them, unless told otherwise.
   const local = (variable: string, port: number, configured: string) =>
@@ -144,38 +114,30 @@ async function main(): Promise<void> {
   try {
     const bus = await openBus({ ...config, logger });
     running.push(bus.close);
-    const catalog = await startCatalog(config, { publisher: bus.publisher });
+    const runtime = { publisher: bus.publisher, logger, primary: true };
+    const catalog = await startLocalService("catalog", config, runtime);
     running.push(catalog.close);
-    running.push(catalog.outbox.startSweeper().stop);
-    running.push(every(MAINTENANCE_INTERVAL_MS, () => catalog.prune(), logger));
-    running.push(every(RESERVATION_SWEEP_INTERVAL_MS, () => catalog.expireReservations(), logger));
-    const orders = await startOrders({ ...config, ...urls }, { publisher: bus.publisher });
+    const orders = await startLocalService("orders", { ...config, ...urls }, runtime);
     running.push(orders.close);
-    running.push(orders.outbox.startSweeper().stop);
-    running.push(every(MAINTENANCE_INTERVAL_MS, () => orders.prune(), logger));
-    const payments = await startPayments(config, { publisher: bus.publisher });
+    const payments = await startLocalService("payments", config, runtime);
     running.push(payments.close);
-    running.push(payments.outbox.startSweeper().stop);
-    running.push(every(MAINTENANCE_INTERVAL_MS, () => payments.prune(), logger));
-    const identity = await startIdentity(config);
+    const identity = await startLocalService("identity", config, runtime);
     running.push(identity.close);
-    running.push(every(MAINTENANCE_INTERVAL_MS, () => identity.prune(), logger));
-    running.push(every(MAINTENANCE_INTERVAL_MS, () => identity.rotateKeyIfDue(), logger));
-    // Local runs only: a CLI client, an admin client and a demo customer, secrets in DATA_DIR.
-    access = await seedLocalAccess(identity.db, { dataDir: config.DATA_DIR });
+    access = identity.access as LocalAccess;
     for (const [queue, consumer] of [
       ["catalog", catalog.consumer],
       ["orders", orders.consumer],
       ["payments", payments.consumer],
     ] as const) {
+      if (!consumer) continue;
       const events = bus.subscriber();
       await events.start(queue, asService(queue, consumer));
       running.push(events.stop);
     }
-    await serve("identity", identity.app.fetch, config.PORT_IDENTITY);
-    await serve("catalog", catalog.app.fetch, config.PORT_CATALOG);
-    await serve("orders", orders.app.fetch, config.PORT_ORDERS);
-    await serve("payments", payments.app.fetch, config.PORT_PAYMENTS);
+    await serve("identity", identity.fetch, config.PORT_IDENTITY);
+    await serve("catalog", catalog.fetch, config.PORT_CATALOG);
+    await serve("orders", orders.fetch, config.PORT_ORDERS);
+    await serve("payments", payments.fetch, config.PORT_PAYMENTS);
     await serve("gateway", startGateway({ ...config, ...urls }).fetch, config.PORT_GATEWAY);
   } catch (error) {
     await stop();
@@ -198,9 +160,7 @@ async function main(): Promise<void> {
       `  events    ${config.BUS} bus`,
       `  traces    ${tracesLine(tracing, dataDir)}`,
       "",
-      "Tokens (OAuth 2.0 at the gateway):",
-      `  admin     curl -s -u ${ADMIN_CLIENT_ID}:$(cat ${access.adminSecretFile}) -d grant_type=client_credentials -d scope=catalog:write ${gatewayUrl}/oauth2/token`,
-      `  customer  ${loginCommand(gatewayUrl)} -- ${DEMO_EMAIL}   (password in ${access.demoPasswordFile})`,
+      ...accessLines(gatewayUrl, access),
       "",
       "Press Ctrl-C to stop.",
       "",
@@ -213,20 +173,6 @@ main().catch((error: unknown) => {
   if (process.env.LOG_LEVEL === "DEBUG") process.stderr.write(`${(error as Error).stack}\n`);
   process.exit(1);
 });
-
-/** Where spans go, and how to read them when they go to files. */
-function tracesLine(tracing: Tracing, dataDir: string): string {
-  if (tracing.exporter !== "file") return tracing.destination;
-  const command = `${dataDir === dataDirOf({}) ? "" : `DATA_DIR=${dataDir} `}npm run trace -- --last`;
-  return `${tracing.destination}        ${command}`;
-}
-
-/** `npm run login`, pointed at this gateway when it is not on the default port. */
-function loginCommand(gatewayUrl: string): string {
-  return gatewayUrl === "http://127.0.0.1:3000"
-    ? "npm run login"
-    : `SLIPWAY_URL=${gatewayUrl} npm run login`;
-}
 
 /** One line an operator can act on; the stack only with LOG_LEVEL=DEBUG. */
 function startFailure(error: unknown): string {
