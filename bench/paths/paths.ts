@@ -12,7 +12,6 @@
 //
 //   const result = await measurePaths(options); // undefined when Postgres is missing (not in CI)
 
-import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { inCi, redactUrl } from "../../functions/platform/testing/environment.js";
 import { adminUrl, createDatabase, postgresUnreachable } from "../databases.js";
@@ -23,6 +22,7 @@ import type { BenchOptions } from "../options.js";
 import { QUERIES_ENV } from "./queries.js";
 import { seedCatalog } from "./seed.js";
 import { type RunningServer, type ServerOptions, startServer } from "./server-process.js";
+import { startSlipwayPath, type Tier } from "./slipway-path.js";
 
 export const PRODUCTS = 1000;
 export const PAGE_SIZE = 100;
@@ -63,48 +63,53 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
       return { ok: false, why };
     }
     const database = await createDatabase();
-    const servers: RunningServer[] = [];
+    // Gateways stop before the services they call, so no call in flight fails for want of one.
+    const fronts: RunningServer[] = [];
+    const services: RunningServer[] = [];
     try {
       log(`seeding ${PRODUCTS} products with catalog's migrations`);
       const seeded = await seedCatalog(database.url, { products: PRODUCTS, pageSize: PAGE_SIZE });
-      const start = async (server: ServerOptions) => {
+      const start = async (server: ServerOptions, tier: Tier = "service") => {
         const running = await startServer(server);
-        servers.push(running);
+        (tier === "front" ? fronts : services).push(running);
         return running;
       };
       const data = { DATABASE_URL: database.url, [QUERIES_ENV]: JSON.stringify(seeded.queries) };
-      const secret = randomBytes(32).toString("base64url");
-      const [monolith, service, catalog] = await Promise.all([
-        start({ name: "F", entry: "bench/paths/monolith.ts", env: data }),
-        start({ name: "service", entry: "bench/paths/rest-service.ts", env: data }),
-        start({
-          name: "slipway catalog",
-          entry: "bench/paths/slipway-catalog.ts",
-          env: slipwayEnv({ ...data, BUS: "embedded", INTERNAL_TOKEN_SECRET: secret }),
-        }),
-      ]);
-      const gateway = (upstream: string) =>
-        start({
-          name: `gateway ${upstream}`,
-          entry: "bench/paths/rest-gateway.ts",
-          env: { SERVICE_URL: service.url, UPSTREAM: upstream },
+      const startRest = async () => {
+        const service = await start({
+          name: "service",
+          entry: "bench/paths/rest-service.ts",
+          env: data,
         });
-      const [viaFetch, viaAgent, viaConnect, slipway] = await Promise.all([
-        gateway("fetch"),
-        gateway("agent"),
-        gateway("connect"),
-        start({
-          name: "slipway gateway",
-          entry: "bench/paths/slipway-gateway.ts",
-          env: slipwayEnv({ CATALOG_URL: catalog.url, INTERNAL_TOKEN_SECRET: secret }),
-        }),
+        const gateway = (upstream: string) =>
+          start(
+            {
+              name: `gateway ${upstream}`,
+              entry: "bench/paths/rest-gateway.ts",
+              env: { SERVICE_URL: service.url, UPSTREAM: upstream },
+            },
+            "front",
+          );
+        const [viaFetch, viaAgent, viaConnect] = await Promise.all([
+          gateway("fetch"),
+          gateway("agent"),
+          gateway("connect"),
+        ]);
+        return { service, viaFetch, viaAgent, viaConnect };
+      };
+      const [monolith, rest, slipway] = await Promise.all([
+        start({ name: "F", entry: "bench/paths/monolith.ts", env: data }),
+        startRest(),
+        startSlipwayPath(database.url, start),
       ]);
+      const { service, viaFetch, viaAgent, viaConnect } = rest;
+      log("every server is ready");
       const paths: [PathName, RunningServer, RunningServer[]][] = [
         ["F", monolith, [monolith]],
         ["E′", viaFetch, [viaFetch, service]],
         ["E′ agent", viaAgent, [viaAgent, service]],
         ["E", viaConnect, [viaConnect, service]],
-        ["slipway", slipway, [slipway, catalog]],
+        ["slipway", slipway.gateway, [slipway.gateway, slipway.catalog]],
       ];
       const scenarios = endpointNames.flatMap((endpoint) =>
         paths.map(([path, front, behind]) =>
@@ -118,7 +123,8 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
         run: { database: `Postgres ${database.version} (${redactUrl(adminUrl)})`, rounds },
       };
     } finally {
-      await Promise.all(servers.map((server) => server.stop()));
+      await Promise.all(fronts.map((server) => server.stop()));
+      await Promise.all(services.map((server) => server.stop()));
       await database.drop();
     }
   });
@@ -128,21 +134,6 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
 // round of one second each.
 function smokeOrNot(options: BenchOptions) {
   return options.smoke ? { ...options, durationSeconds: 1, warmupSeconds: 0 } : options;
-}
-
-/** As deployed: no OTLP endpoint, so no tracing SDK; this run's catalog, nobody else's. */
-function slipwayEnv(env: Record<string, string>): Record<string, string | undefined> {
-  const unset = Object.keys(process.env).filter(
-    (name) =>
-      name.startsWith("OTEL_") ||
-      ["TRACES", "TOKEN_ISSUER", "IDENTITY_URL", "ORDERS_URL", "PAYMENTS_URL"].includes(name),
-  );
-  return {
-    ...Object.fromEntries(unset.map((name) => [name, undefined])),
-    LOG_LEVEL: "WARN",
-    DATA_DIR: "memory://",
-    ...env,
-  };
 }
 
 function scenario(
