@@ -10,10 +10,15 @@ export default $config({
       home: "aws",
       removal: input?.stage === "production" ? "retain" : "remove",
       protect: input?.stage === "production",
+      // Generates each service's database password (infra/database.ts).
+      providers: { random: "4.21.2" },
     };
   },
   async run() {
     // Imported here, not at the top: SST evaluates app() before the component globals exist.
+    // Linkable components first (secrets, the API, the database): functions link them by name.
+    await import("./infra/secrets.js");
+    await import("./infra/api.js");
     await import("./infra/database.js");
     await import("./infra/events.js");
     await import("./infra/catalog.js");
@@ -22,6 +27,7 @@ export default $config({
     await import("./infra/payments.js");
     await import("./infra/consumers.js");
     await import("./infra/jobs.js");
+    await import("./infra/migrator.js");
     await import("./infra/gateway.js");
     const { api } = await import("./infra/api.js");
     return { api: api.url };

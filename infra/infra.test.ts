@@ -1,241 +1,20 @@
 // Checks the cloud resource graph without the `sst` CLI (it downloads Pulumi, so it cannot run in
-// CI): sst.config.ts and infra/*.ts are evaluated against recording stand-ins of the SST globals,
-// and the test asserts what was declared.
-import { existsSync, readFileSync } from "node:fs";
-import { afterEach, describe, expect, it, vi } from "vitest";
+// CI): sst.config.ts and infra/*.ts are evaluated against recording stand-ins of the SST globals
+// (infra/testing/stand-ins.ts), and the tests assert what was declared.
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { servicesWithDatabase } from "../functions/migrator/services.js";
 import { topology } from "../functions/platform/events/topology.js";
-
-type Args = Record<string, unknown>;
-
-interface Recorded {
-  type: string;
-  name: string;
-  args: Args;
-  instance: object;
-}
-
-// Options each stand-in accepts, as named in the SST component docs, limited to the ones infra
-// uses (keep in step with sst-globals.d.ts). `true` accepts any value; a list names the keys
-// allowed when the value is a plain object; a nested rule set checks a plain object's keys in turn.
-type Allowed = { [key: string]: true | readonly string[] | Allowed };
-
-const functionOptions: Allowed = {
-  handler: true,
-  runtime: true,
-  architecture: true,
-  memory: true,
-  timeout: true,
-  vpc: true,
-  link: true,
-  permissions: true,
-  url: [],
-  environment: true,
-};
-
-const allowedOptions: Record<string, Allowed> = {
-  Vpc: { nat: true },
-  Postgres: {
-    vpc: true,
-    proxy: true,
-    dev: ["host", "port", "username", "password", "database"],
-  },
-  Function: functionOptions,
-  ApiGatewayV2: {},
-  "ApiGatewayV2.route": {},
-  Secret: {},
-  SnsTopic: { transform: { topic: ["name"] } },
-  "SnsTopic.subscribeQueue": { filter: true, transform: { subscription: ["rawMessageDelivery"] } },
-  Queue: {
-    dlq: ["queue", "retry"],
-    visibilityTimeout: true,
-    transform: { queue: ["name", "messageRetentionSeconds"] },
-  },
-  "Queue.subscribe": { batch: ["partialResponses"] },
-  Cron: { schedule: true, function: true },
-};
-
-const globalNames = ["$app", "$dev", "$config", "$interpolate", "sst"] as const;
-
-function isPlainObject(value: unknown): value is Args {
-  return (
-    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
-  );
-}
-
-function checkOptions(type: string, name: string, args: Args, allowed: Allowed, prefix = ""): void {
-  for (const [key, value] of Object.entries(args)) {
-    const rule = allowed[key];
-    if (rule === undefined) {
-      throw new Error(
-        `${type} "${name}": option "${prefix}${key}" is not in the stand-in's allowed list`,
-      );
-    }
-    if (rule === true || !isPlainObject(value)) continue;
-    if (Array.isArray(rule)) {
-      for (const nested of Object.keys(value)) {
-        if (!rule.includes(nested)) {
-          throw new Error(`${type} "${name}": option "${prefix}${key}.${nested}" is not allowed`);
-        }
-      }
-    } else {
-      checkOptions(type, `${name}`, value, rule as Allowed, `${prefix}${key}.`);
-    }
-  }
-}
-
-/** Puts recording stand-ins for the SST globals on globalThis; returns what gets declared. */
-function installStandIns(stage: string, dev: boolean): Recorded[] {
-  const resources: Recorded[] = [];
-  const record = (type: string, name: string, args: Args | undefined, instance: object) => {
-    const allowed = allowedOptions[type];
-    if (allowed === undefined) throw new Error(`no stand-in rules for ${type}`);
-    checkOptions(type, name, args ?? {}, allowed);
-    resources.push({ type, name, args: args ?? {}, instance });
-  };
-  // Outputs are placeholder strings, so interpolations can be compared as plain text.
-  const output = (name: string, property: string) => `<${name}.${property}>`;
-
-  class Vpc {
-    constructor(name: string, args?: Args) {
-      record("Vpc", name, args, this);
-    }
-  }
-
-  class Postgres {
-    readonly host: string;
-    readonly port: string;
-    readonly username: string;
-    readonly password: string;
-    readonly database: string;
-    constructor(name: string, args: Args) {
-      record("Postgres", name, args, this);
-      this.host = output(name, "host");
-      this.port = output(name, "port");
-      this.username = output(name, "username");
-      this.password = output(name, "password");
-      this.database = output(name, "database");
-    }
-  }
-
-  class LambdaFunction {
-    readonly arn: string;
-    readonly url: string;
-    constructor(name: string, args: Args) {
-      record("Function", name, args, this);
-      this.arn = output(name, "arn");
-      this.url = output(name, "url");
-    }
-  }
-
-  class Secret {
-    readonly value: string;
-    constructor(name: string, placeholder?: unknown) {
-      // The placeholder is a value, not options: nothing to check, nothing infra uses.
-      record("Secret", name, {}, this);
-      this.value = output(name, placeholder === undefined ? "value" : "placeholder");
-    }
-  }
-
-  class ApiGatewayV2 {
-    readonly url: string;
-    constructor(
-      private readonly name: string,
-      args?: Args,
-    ) {
-      record("ApiGatewayV2", name, args, this);
-      this.url = output(name, "url");
-    }
-    route(rawRoute: string, handler: unknown, args?: Args) {
-      const name = `${this.name} ${rawRoute}`;
-      if (isPlainObject(handler)) checkOptions("Function", name, handler, functionOptions);
-      checkOptions("ApiGatewayV2.route", name, args ?? {}, {});
-      resources.push({
-        type: "ApiGatewayV2.route",
-        name,
-        args: { ...args, api: this, route: rawRoute, handler },
-        instance: this,
-      });
-    }
-  }
-
-  class SnsTopic {
-    readonly arn: string;
-    readonly name: string;
-    constructor(componentName: string, args?: Args) {
-      record("SnsTopic", componentName, args, this);
-      this.arn = output(componentName, "arn");
-      this.name = output(componentName, "name");
-    }
-    subscribeQueue(name: string, queue: unknown, args?: Args) {
-      checkOptions("SnsTopic.subscribeQueue", name, args ?? {}, {
-        ...(allowedOptions["SnsTopic.subscribeQueue"] as Allowed),
-      });
-      resources.push({
-        type: "SnsTopic.subscribeQueue",
-        name,
-        args: { ...args, topic: this, queue },
-        instance: this,
-      });
-    }
-  }
-
-  class Queue {
-    readonly arn: string;
-    readonly url: string;
-    constructor(
-      private readonly componentName: string,
-      args?: Args,
-    ) {
-      record("Queue", componentName, args, this);
-      this.arn = output(componentName, "arn");
-      this.url = output(componentName, "url");
-    }
-    subscribe(subscriber: unknown, args?: Args) {
-      const name = `${this.componentName} subscriber`;
-      if (isPlainObject(subscriber)) checkOptions("Function", name, subscriber, functionOptions);
-      checkOptions("Queue.subscribe", name, args ?? {}, {
-        ...(allowedOptions["Queue.subscribe"] as Allowed),
-      });
-      resources.push({
-        type: "Queue.subscribe",
-        name,
-        args: { ...args, queue: this, subscriber },
-        instance: this,
-      });
-    }
-  }
-
-  class Cron {
-    constructor(name: string, args: Args) {
-      record("Cron", name, args, this);
-      if (isPlainObject(args.function)) {
-        checkOptions("Function", `${name} function`, args.function, functionOptions);
-      }
-    }
-  }
-
-  Object.assign(globalThis, {
-    $app: { name: "slipway", stage },
-    $dev: dev,
-    $config: (config: unknown) => config,
-    $interpolate: (literals: TemplateStringsArray, ...placeholders: unknown[]) =>
-      String.raw(literals, ...placeholders),
-    sst: {
-      Secret,
-      aws: { Vpc, Postgres, Function: LambdaFunction, ApiGatewayV2, SnsTopic, Queue, Cron },
-    },
-  });
-  return resources;
-}
-
-/** Evaluates the app freshly (module cache reset) for one stage. */
-async function evaluate(stage: string, dev = false) {
-  vi.resetModules();
-  const resources = installStandIns(stage, dev);
-  const { default: config } = await import("../sst.config.js");
-  const outputs = await config.run();
-  return { config, resources, outputs };
-}
+import type { Links } from "../functions/platform/linked-config.js";
+import { findLambdaEntries } from "../functions/tools/bundle.js";
+import {
+  type Args,
+  evaluateInfra as evaluate,
+  installStandIns,
+  isPlainObject,
+  type Recorded,
+  removeStandIns,
+} from "./testing/stand-ins.js";
 
 function only(resources: Recorded[], type: string): Recorded {
   const found = resources.filter((r) => r.type === type);
@@ -243,44 +22,60 @@ function only(resources: Recorded[], type: string): Recorded {
   return found[0] as Recorded;
 }
 
-function serviceFunction(resources: Recorded[], service: string): Recorded {
-  const found = resources.filter(
-    (r) => r.type === "Function" && String(r.args.handler).startsWith(`functions/${service}/`),
-  );
-  expect(found, `one function for ${service}`).toHaveLength(1);
+function named(resources: Recorded[], type: string, name: string): Recorded {
+  const found = resources.filter((r) => r.type === type && r.name === name);
+  expect(found, `one ${type} ${name}`).toHaveLength(1);
   return found[0] as Recorded;
 }
 
-/** Every Lambda declared, standalone or inline (queue subscribers, cron jobs), as name and args. */
-function lambdas(resources: Recorded[]): { name: string; args: Args }[] {
+interface Lambda {
+  name: string;
+  args: Args;
+  /** `functions/<service>/<kind>.ts`, from the bundle folder or the source handler. */
+  service: string;
+  kind: string;
+  exported: string;
+}
+
+/** Every Lambda declared, standalone or inline (queue subscribers, cron jobs). */
+function lambdas(resources: Recorded[]): Lambda[] {
   return resources.flatMap((r) => {
-    if (r.type === "Function") return [{ name: r.name, args: r.args }];
-    if (r.type === "Queue.subscribe" && isPlainObject(r.args.subscriber)) {
-      return [{ name: r.name, args: r.args.subscriber }];
-    }
-    if (r.type === "Cron" && isPlainObject(r.args.function)) {
-      return [{ name: r.name, args: r.args.function }];
-    }
-    return [];
+    let args: Args | undefined;
+    if (r.type === "Function") args = r.args;
+    if (r.type === "Queue.subscribe" && isPlainObject(r.args.subscriber)) args = r.args.subscriber;
+    if (r.type === "Cron" && isPlainObject(r.args.function)) args = r.args.function;
+    if (!args) return [];
+    const handler = String(args.handler);
+    const bundled = /^dist\/([a-z0-9]+)-([a-z]+)$/.exec(String(args.bundle ?? ""));
+    const source = /^functions\/([a-z0-9]+)\/([a-z]+)\.([\w$]+)$/.exec(handler);
+    const [service, kind] = bundled ? [bundled[1], bundled[2]] : [source?.[1], source?.[2]];
+    const exported = handler.slice(handler.lastIndexOf(".") + 1);
+    return [{ name: r.name, args, service: String(service), kind: String(kind), exported }];
   });
 }
 
-function secret(resources: Recorded[], name: string): { value: string } {
-  const found = resources.filter((r) => r.type === "Secret" && r.name === name);
-  expect(found, `one secret ${name}`).toHaveLength(1);
-  return (found[0] as Recorded).instance as { value: string };
+function lambdaOf(resources: Recorded[], service: string, kind = "lambda"): Lambda {
+  const found = lambdas(resources).filter((fn) => fn.service === service && fn.kind === kind);
+  expect(found.length, `a ${kind} function of ${service}`).toBeGreaterThan(0);
+  return found[0] as Lambda;
 }
 
-function topic(resources: Recorded[], service: string): object {
+/** The SST name of every recorded component, to compare links by name. */
+function nameOf(resources: Recorded[]): (component: unknown) => string {
+  // Components only: a subscription's record holds the topic or queue it was made on.
+  const components = resources.filter((r) => !r.type.includes("."));
+  const names = new Map(components.map((r) => [r.instance, `${r.type}:${r.name}`]));
+  return (component) => names.get(component as object) ?? `unknown:${String(component)}`;
+}
+
+function topic(resources: Recorded[], service: string, stage = "production"): Recorded {
   const found = resources.filter(
-    (r) => r.type === "SnsTopic" && (r.args.transform as Args | undefined) !== undefined,
-  );
-  const named = found.filter(
     (r) =>
-      ((r.args.transform as Args).topic as Args).name === `slipway-production-${service}-events`,
+      r.type === "SnsTopic" &&
+      ((r.args.transform as Args)?.topic as Args)?.name === `slipway-${stage}-${service}-events`,
   );
-  expect(named, `one topic for ${service}`).toHaveLength(1);
-  return (named[0] as Recorded).instance;
+  expect(found, `one topic for ${service}`).toHaveLength(1);
+  return found[0] as Recorded;
 }
 
 function queueNamed(resources: Recorded[], name: string): Recorded {
@@ -303,6 +98,12 @@ function subscriptionPairs(): { service: string; queue: string; types: string[] 
   );
 }
 
+/** What a service's code reads through Resource: its links.ts. */
+async function codeLinks(service: string): Promise<Links> {
+  const module = await import(`../functions/${service}/links.ts`);
+  return module[`${service}Links`] as Links;
+}
+
 // Every minute: the outbox sweep (and catalog's reservation expiry); hourly: pruning.
 const expectedJobs = [
   { name: "CatalogSweep", service: "catalog", handler: "sweep", schedule: "rate(1 minute)" },
@@ -319,16 +120,9 @@ const expectedJobs = [
   },
 ];
 
-// The publisher looks its topic up by name; IAM grants ListTopics on "*" only.
-const findsTopics = [{ actions: ["sns:ListTopics"], resources: ["*"] }];
+const capitalized = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
-function connectionString(database: Record<string, string>): string {
-  return `postgres://${database.username}:${database.password}@${database.host}:${database.port}/${database.database}`;
-}
-
-afterEach(() => {
-  for (const name of globalNames) Reflect.deleteProperty(globalThis, name);
-});
+afterEach(removeStandIns);
 
 describe("sst.config.ts", () => {
   it("retains and protects production, removes every other stage", async () => {
@@ -338,6 +132,7 @@ describe("sst.config.ts", () => {
       home: "aws",
       removal: "retain",
       protect: true,
+      providers: { random: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
     });
     expect(config.app({ stage: "dev" })).toMatchObject({ removal: "remove", protect: false });
     expect(config.app({ stage: "pr-42" })).toMatchObject({ removal: "remove", protect: false });
@@ -347,17 +142,18 @@ describe("sst.config.ts", () => {
     const { resources } = await evaluate("production");
     const names = resources.filter((r) => !r.type.includes(".")).map((r) => `${r.type}:${r.name}`);
     expect(new Set(names).size).toBe(names.length);
-    const counts = (types: string[]) => {
-      const all: Record<string, number> = {};
-      for (const t of types) all[t] = (all[t] ?? 0) + 1;
-      return all;
-    };
+    const counts: Record<string, number> = {};
+    for (const { type } of resources) counts[type] = (counts[type] ?? 0) + 1;
     const consumers = Object.keys(topology.subscriptions).length;
-    expect(counts(resources.map((r) => r.type))).toEqual({
+    expect(counts).toEqual({
       ApiGatewayV2: 1,
       "ApiGatewayV2.route": 1,
-      Function: 5,
+      // Four services' APIs, the gateway and the migrator.
+      Function: 6,
       Postgres: 1,
+      // A role's password and its link per service with a database.
+      RandomPassword: servicesWithDatabase.length,
+      Linkable: servicesWithDatabase.length,
       Secret: 2,
       Vpc: 1,
       SnsTopic: Object.keys(topology.publishers).length,
@@ -366,6 +162,7 @@ describe("sst.config.ts", () => {
       "Queue.subscribe": consumers,
       "SnsTopic.subscribeQueue": subscriptionPairs().length,
       Cron: expectedJobs.length,
+      "aws.lambda.Invocation": 1,
     });
   });
 
@@ -377,29 +174,31 @@ describe("sst.config.ts", () => {
 });
 
 describe("functions", () => {
-  it("point at handler files that exist", async () => {
+  it("deploy the folders npm run build makes, with handlers those entries export", async () => {
     const { resources } = await evaluate("production");
+    const entries = new Map((await findLambdaEntries()).map((entry) => [entry.name, entry]));
     const functions = lambdas(resources);
-    expect(functions.length).toBeGreaterThan(0);
+    expect(functions.length).toBe(6 + Object.keys(topology.subscriptions).length + 7);
     for (const fn of functions) {
-      const handler = String(fn.args.handler);
-      expect(handler, fn.name).toMatch(/^functions\/[a-z0-9-]+\/[a-z0-9-]+\.[A-Za-z_$][\w$]*$/);
-      // SST handlers are `<file without extension>.<export>`, relative to sst.config.ts.
-      const dot = handler.lastIndexOf(".");
-      const file = new URL(`../${handler.slice(0, dot)}.ts`, import.meta.url);
-      expect(existsSync(file), `${handler.slice(0, dot)}.ts exists`).toBe(true);
-      const exported = new RegExp(
-        `export (const|function|async function) ${handler.slice(dot + 1)}\\b`,
-      );
-      expect(readFileSync(file, "utf8"), `${handler} is exported`).toMatch(exported);
+      const entry = entries.get(`${fn.service}-${fn.kind}`);
+      expect(entry, `${fn.name}: dist/${fn.service}-${fn.kind} is a build entry`).toBeDefined();
+      expect(fn.args.handler, fn.name).toBe(`${fn.kind}.${fn.exported}`);
+      const exported = new RegExp(`export (const|function|async function) ${fn.exported}\\b`);
+      expect(readFileSync(entry?.source as string, "utf8"), `${fn.name} export`).toMatch(exported);
+    }
+  });
+
+  it("run the TypeScript source in sst dev", async () => {
+    const { resources } = await evaluate("dev", true);
+    for (const fn of lambdas(resources)) {
+      expect(fn.args.bundle, fn.name).toBeUndefined();
+      expect(fn.args.handler, fn.name).toBe(`functions/${fn.service}/${fn.kind}.${fn.exported}`);
     }
   });
 
   it("run on arm64 with explicit memory and timeout", async () => {
     const { resources } = await evaluate("production");
-    const functions = lambdas(resources);
-    expect(functions.length).toBeGreaterThan(0);
-    for (const fn of functions) {
+    for (const fn of lambdas(resources)) {
       expect(fn.args.runtime, fn.name).toBe("nodejs20.x");
       expect(fn.args.architecture, fn.name).toBe("arm64");
       expect(fn.args.memory, fn.name).toMatch(/^\d+ MB$/);
@@ -407,103 +206,214 @@ describe("functions", () => {
     }
   });
 
-  it("catalog sits in the VPC, links the database and its topic, gets its connection string", async () => {
+  it("link exactly what their code reads through Resource, plus the bus they publish or consume on", async () => {
     const { resources } = await evaluate("production");
-    const catalog = serviceFunction(resources, "catalog");
-    const vpc = only(resources, "Vpc").instance;
-    const database = only(resources, "Postgres").instance as Record<string, string>;
-    const internal = secret(resources, "InternalTokenSecret");
-    expect(catalog.args.handler).toBe("functions/catalog/lambda.handler");
-    expect(catalog.args.vpc).toBe(vpc);
-    expect(catalog.args.link).toEqual([database, topic(resources, "catalog"), internal]);
-    expect(catalog.args.permissions).toEqual(findsTopics);
-    expect(catalog.args.url).toBe(true);
-    expect(catalog.args.environment).toEqual({
-      SERVICE_NAME: "catalog",
-      DATABASE_URL: connectionString(database),
-      INTERNAL_TOKEN_SECRET: internal.value,
-      BUS: "sns-sqs",
-      BUS_NAMESPACE: "slipway-production",
-    });
+    const nameOfComponent = nameOf(resources);
+    for (const fn of lambdas(resources)) {
+      const links = await codeLinks(fn.service);
+      const expected = new Set(
+        Object.values(links).map((link) => {
+          const found = resources.filter((r) => r.name === link.resource && !r.type.includes("."));
+          expect(found, `${fn.name}: one component named ${link.resource}`).toHaveLength(1);
+          return nameOfComponent((found[0] as Recorded).instance);
+        }),
+      );
+      if (fn.service in topology.publishers && fn.service !== "migrator") {
+        expected.add(nameOfComponent(topic(resources, fn.service).instance));
+      }
+      if (fn.kind === "consumer") {
+        expected.add(`Queue:${capitalized(fn.service)}Queue`);
+        expected.add(`Queue:${capitalized(fn.service)}DeadLetterQueue`);
+      }
+      const linked = (fn.args.link as unknown[]).map(nameOfComponent);
+      expect(new Set(linked), fn.name).toEqual(expected);
+      expect(linked.length, `${fn.name} links each once`).toBe(expected.size);
+    }
   });
 
-  it("identity sits in the VPC with the database, its key secret and the API as issuer", async () => {
+  it("keep secrets out of their environment: linked values are encrypted, environment is not", async () => {
     const { resources } = await evaluate("production");
-    const identity = serviceFunction(resources, "identity");
-    const database = only(resources, "Postgres").instance as Record<string, string>;
-    const keySecret = secret(resources, "IdentityKeySecret");
-    const internal = secret(resources, "InternalTokenSecret");
-    const api = only(resources, "ApiGatewayV2").instance as { url: string };
-    expect(identity.args.handler).toBe("functions/identity/lambda.handler");
-    expect(identity.args.vpc).toBe(only(resources, "Vpc").instance);
-    expect(identity.args.link).toEqual([database, keySecret, internal]);
-    expect(identity.args.environment).toEqual({
-      SERVICE_NAME: "identity",
-      DATABASE_URL: connectionString(database),
-      IDENTITY_KEY_SECRET: keySecret.value,
-      INTERNAL_TOKEN_SECRET: internal.value,
-      TOKEN_ISSUER: api.url,
-    });
+    const secretValues = resources
+      .filter((r) => r.type === "Secret" || r.type === "RandomPassword" || r.type === "Postgres")
+      .flatMap((r) => Object.values(r.instance as Record<string, unknown>))
+      .filter(
+        (value): value is string =>
+          typeof value === "string" && /password|value|result/.test(value),
+      );
+    expect(secretValues.length).toBeGreaterThan(0);
+    for (const fn of lambdas(resources)) {
+      const environment = JSON.stringify(fn.args.environment);
+      for (const value of secretValues) expect(environment, fn.name).not.toContain(value);
+      expect(fn.args.environment, fn.name).toMatchObject({ SERVICE_NAME: fn.service });
+    }
   });
 
-  it.each(["orders", "payments"])(
-    "%s sits in the VPC with the database and its topic",
+  it("serve the services' APIs on function URLs with IAM auth only", async () => {
+    const { resources } = await evaluate("production");
+    const withUrls = resources.filter((r) => r.type === "Function" && r.args.url !== undefined);
+    expect(withUrls.map((r) => r.name).sort()).toEqual([
+      "CatalogApi",
+      "IdentityApi",
+      "OrdersApi",
+      "PaymentsApi",
+    ]);
+    for (const fn of withUrls) expect(fn.args.url, fn.name).toEqual({ authorization: "iam" });
+  });
+
+  it("may invoke exactly the function URLs they link, and sign those calls", async () => {
+    const { resources } = await evaluate("production");
+    const nameOfComponent = nameOf(resources);
+    const urls = new Set(
+      resources.filter((r) => r.type === "Function" && r.args.url).map((r) => r.instance),
+    );
+    for (const fn of lambdas(resources)) {
+      const linkedUrls = (fn.args.link as unknown[]).filter((c) => urls.has(c as object));
+      const invokes = ((fn.args.permissions ?? []) as { actions: string[]; resources: string[] }[])
+        .filter((p) => p.actions.includes("lambda:InvokeFunctionUrl"))
+        .flatMap((p) => p.resources);
+      const arns = linkedUrls.map((c) => (c as { arn: string }).arn);
+      expect(new Set(invokes), fn.name).toEqual(new Set(arns));
+      if (linkedUrls.length > 0) {
+        expect((fn.args.environment as Args).RPC_SIGNING, fn.name).toBe("sigv4");
+      }
+    }
+    const gateway = lambdaOf(resources, "gateway");
+    expect((gateway.args.link as unknown[]).map(nameOfComponent).sort()).toEqual(
+      expect.arrayContaining([
+        "Function:CatalogApi",
+        "Function:IdentityApi",
+        "Function:OrdersApi",
+        "Function:PaymentsApi",
+      ]),
+    );
+    const orders = lambdaOf(resources, "orders");
+    expect((orders.args.link as unknown[]).map(nameOfComponent)).toContain("Function:CatalogApi");
+  });
+
+  it("sit in the VPC when they reach the database, and have NAT egress for what they call", async () => {
+    const { resources } = await evaluate("production");
+    const vpc = only(resources, "Vpc");
+    const nameOfComponent = nameOf(resources);
+    for (const fn of lambdas(resources)) {
+      const linked = (fn.args.link as unknown[]).map(nameOfComponent);
+      const reachesDatabase = linked.some((n) =>
+        /^(Postgres:Database|Linkable:\w+Database)$/.test(n),
+      );
+      expect(fn.args.vpc === vpc.instance, `${fn.name} in the VPC`).toBe(reachesDatabase);
+      const callsOut = linked.some((n) => /^(SnsTopic|Queue|Function):/.test(n));
+      if (reachesDatabase && callsOut) {
+        // SNS, SQS and function URLs are public AWS endpoints; SST's Vpc makes no endpoints.
+        expect(vpc.args.nat, fn.name).toMatch(/^(managed|ec2)$/);
+      }
+    }
+    expect(lambdaOf(resources, "gateway").args.vpc).toBeUndefined();
+  });
+
+  it("all share the one internal token secret, so their credentials agree (the migrator needs none)", async () => {
+    const { resources } = await evaluate("production");
+    const internal = named(resources, "Secret", "InternalTokenSecret").instance;
+    for (const fn of lambdas(resources)) {
+      if (fn.service === "migrator") {
+        expect(fn.args.link, fn.name).not.toContain(internal);
+      } else {
+        expect(fn.args.link, fn.name).toContain(internal);
+      }
+    }
+  });
+});
+
+describe("database", () => {
+  it("sits in the VPC behind RDS Proxy, which logs in as each service's own role", async () => {
+    const { resources } = await evaluate("production");
+    const database = only(resources, "Postgres");
+    expect(database.args.vpc).toBe(only(resources, "Vpc").instance);
+    const credentials = (database.args.proxy as { credentials: Args[] }).credentials;
+    expect(credentials).toEqual(
+      servicesWithDatabase.map((service) => ({
+        username: `slipway_${service}`,
+        password: (
+          named(resources, "RandomPassword", `${capitalized(service)}DatabasePassword`)
+            .instance as {
+            result: string;
+          }
+        ).result,
+      })),
+    );
+  });
+
+  it.each(servicesWithDatabase)(
+    "links %s's functions to its own role, over TLS",
     async (service) => {
       const { resources } = await evaluate("production");
-      const fn = serviceFunction(resources, service);
       const database = only(resources, "Postgres").instance as Record<string, string>;
-      const internal = secret(resources, "InternalTokenSecret");
-      expect(fn.args.handler).toBe(`functions/${service}/lambda.handler`);
-      expect(fn.args.vpc).toBe(only(resources, "Vpc").instance);
-      expect(fn.args.link).toEqual([database, topic(resources, service), internal]);
-      expect(fn.args.permissions).toEqual(findsTopics);
-      expect(fn.args.environment).toMatchObject({
-        SERVICE_NAME: service,
-        DATABASE_URL: connectionString(database),
-        INTERNAL_TOKEN_SECRET: internal.value,
-        BUS: "sns-sqs",
-        BUS_NAMESPACE: "slipway-production",
+      const password = named(
+        resources,
+        "RandomPassword",
+        `${capitalized(service)}DatabasePassword`,
+      );
+      expect(password.args).toEqual({ length: 32, special: false });
+      const link = named(resources, "Linkable", `${capitalized(service)}Database`);
+      expect(link.args.properties).toEqual({
+        host: database.host,
+        port: database.port,
+        database: database.database,
+        username: `slipway_${service}`,
+        password: (password.instance as { result: string }).result,
+        tls: true,
       });
+      // No other service's functions link it.
+      for (const fn of lambdas(resources)) {
+        if (fn.service === service || fn.service === "migrator") continue;
+        expect(fn.args.link, fn.name).not.toContain(link.instance);
+      }
     },
   );
 
-  it("orders prices orders through catalog's URL", async () => {
-    const { resources } = await evaluate("production");
-    const catalog = serviceFunction(resources, "catalog").instance as { url: string };
-    const orders = serviceFunction(resources, "orders");
-    expect((orders.args.environment as Args).CATALOG_URL).toBe(catalog.url);
-  });
-
-  it("gateway calls catalog, identity and orders through their URLs, with the API as issuer", async () => {
-    const { resources } = await evaluate("production");
-    const gateway = serviceFunction(resources, "gateway");
-    const catalog = serviceFunction(resources, "catalog").instance as { url: string };
-    const identity = serviceFunction(resources, "identity").instance as { url: string };
-    const orders = serviceFunction(resources, "orders").instance as { url: string };
-    const payments = serviceFunction(resources, "payments").instance as { url: string };
-    const internal = secret(resources, "InternalTokenSecret");
-    const api = only(resources, "ApiGatewayV2").instance as { url: string };
-    expect(gateway.args.handler).toBe("functions/gateway/lambda.handler");
-    expect(gateway.args.link).toEqual([internal]);
-    expect(gateway.args.environment).toEqual({
-      SERVICE_NAME: "gateway",
-      CATALOG_URL: catalog.url,
-      IDENTITY_URL: identity.url,
-      ORDERS_URL: orders.url,
-      PAYMENTS_URL: payments.url,
-      TOKEN_ISSUER: api.url,
-      INTERNAL_TOKEN_SECRET: internal.value,
+  it("uses the local Postgres as its administrator in sst dev", async () => {
+    const { resources } = await evaluate("dev", true);
+    const database = only(resources, "Postgres");
+    expect(database.args.dev).toEqual({
+      host: "127.0.0.1",
+      port: 5432,
+      username: "postgres",
+      password: expect.any(String),
+      database: "slipway",
     });
+    const instance = database.instance as Record<string, string>;
+    for (const service of servicesWithDatabase) {
+      const link = named(resources, "Linkable", `${capitalized(service)}Database`);
+      expect(link.args.properties).toMatchObject({
+        username: instance.username,
+        password: instance.password,
+        tls: false,
+      });
+    }
   });
 
-  it("every function gets the one internal token secret, so their credentials agree", async () => {
+  it("is migrated by a function every deploy invokes, the only one with the administrator", async () => {
     const { resources } = await evaluate("production");
-    const internal = secret(resources, "InternalTokenSecret");
-    const functions = lambdas(resources);
-    for (const fn of functions) {
-      expect(fn.args.link, fn.name).toContain(internal);
-      expect((fn.args.environment as Args).INTERNAL_TOKEN_SECRET, fn.name).toBe(internal.value);
+    const migrator = named(resources, "Function", "Migrator");
+    const nameOfComponent = nameOf(resources);
+    expect((migrator.args.link as unknown[]).map(nameOfComponent).sort()).toEqual(
+      [
+        "Postgres:Database",
+        ...servicesWithDatabase.map((s) => `Linkable:${capitalized(s)}Database`),
+      ].sort(),
+    );
+    const invocation = only(resources, "aws.lambda.Invocation");
+    expect(invocation.args.functionName).toBe((migrator.instance as { name: string }).name);
+    expect(JSON.parse(String(invocation.args.input))).toEqual({ deployedAt: expect.any(String) });
+    const admin = only(resources, "Postgres").instance;
+    for (const fn of lambdas(resources)) {
+      if (fn.name !== "Migrator") expect(fn.args.link, fn.name).not.toContain(admin);
     }
+    const dev = await evaluate("dev", true);
+    expect(dev.resources.filter((r) => r.type === "aws.lambda.Invocation")).toEqual([]);
+  });
+
+  it("uses a managed NAT in production and fck-nat elsewhere", async () => {
+    expect(only((await evaluate("production")).resources, "Vpc").args).toEqual({ nat: "managed" });
+    expect(only((await evaluate("dev", true)).resources, "Vpc").args).toEqual({ nat: "ec2" });
   });
 });
 
@@ -535,7 +445,7 @@ describe("events", () => {
     for (const { service, queue, types } of pairs) {
       const source = queueNamed(resources, `slipway-production-${queue}`).instance;
       const found = declared.filter(
-        (r) => r.args.topic === topic(resources, service) && r.args.queue === source,
+        (r) => r.args.topic === topic(resources, service).instance && r.args.queue === source,
       );
       expect(found, `${service} → ${queue}`).toHaveLength(1);
       const { args } = found[0] as Recorded;
@@ -546,7 +456,7 @@ describe("events", () => {
   });
 
   it.each(Object.keys(topology.subscriptions))(
-    "%s's queue invokes its consumer with partial batch responses, in the VPC with the database",
+    "%s's queue invokes its consumer with partial batch responses",
     async (service) => {
       const { resources } = await evaluate("production");
       const source = queueNamed(resources, `slipway-production-${service}`).instance;
@@ -557,24 +467,8 @@ describe("events", () => {
       const { args } = found[0] as Recorded;
       expect(args.batch).toEqual({ partialResponses: true });
       const consumer = args.subscriber as Args;
-      const database = only(resources, "Postgres").instance as Record<string, string>;
-      const internal = secret(resources, "InternalTokenSecret");
-      const publishes = service in topology.publishers;
-      expect(consumer.handler).toBe(`functions/${service}/consumer.handler`);
-      expect(consumer.vpc).toBe(only(resources, "Vpc").instance);
-      const deadLetter = queueNamed(resources, `slipway-production-${service}-dlq`).instance;
-      expect(consumer.link).toEqual([
-        database,
-        source,
-        deadLetter,
-        ...(publishes ? [topic(resources, service)] : []),
-        internal,
-      ]);
-      expect(consumer.permissions).toEqual(findsTopics);
+      expect(consumer.bundle).toBe(`dist/${service}-consumer`);
       expect(consumer.environment).toMatchObject({
-        SERVICE_NAME: service,
-        DATABASE_URL: connectionString(database),
-        INTERNAL_TOKEN_SECRET: internal.value,
         BUS: "sns-sqs",
         BUS_NAMESPACE: "slipway-production",
       });
@@ -594,38 +488,16 @@ describe("events", () => {
 describe("scheduled jobs", () => {
   it.each(expectedJobs)("$name runs functions/$service/jobs.$handler $schedule", async (job) => {
     const { resources } = await evaluate("production");
-    const found = resources.filter((r) => r.type === "Cron" && r.name === job.name);
-    expect(found, `one Cron ${job.name}`).toHaveLength(1);
-    const { args } = found[0] as Recorded;
+    const { args } = named(resources, "Cron", job.name);
     expect(args.schedule).toBe(job.schedule);
     const fn = args.function as Args;
-    const database = only(resources, "Postgres").instance as Record<string, string>;
-    expect(fn.handler).toBe(`functions/${job.service}/jobs.${job.handler}`);
-    expect(fn.vpc).toBe(only(resources, "Vpc").instance);
-    expect(fn.link).toContain(database);
-    expect(fn.environment).toMatchObject({
-      SERVICE_NAME: job.service,
-      DATABASE_URL: connectionString(database),
-    });
+    expect(fn.bundle).toBe(`dist/${job.service}-jobs`);
+    expect(fn.handler).toBe(`jobs.${job.handler}`);
     if (job.service in topology.publishers) {
       // The sweep publishes: its topic, and the bus settings to find it.
-      expect(fn.link).toContain(topic(resources, job.service));
-      expect(fn.permissions).toEqual(findsTopics);
+      expect(fn.link).toContain(topic(resources, job.service).instance);
       expect(fn.environment).toMatchObject({ BUS: "sns-sqs", BUS_NAMESPACE: "slipway-production" });
     }
-  });
-
-  it("identity's job has its key secret and the API as issuer", async () => {
-    const { resources } = await evaluate("production");
-    const cron = resources.find((r) => r.type === "Cron" && r.name === "IdentityMaintenance");
-    const fn = cron?.args.function as Args;
-    const keySecret = secret(resources, "IdentityKeySecret");
-    const api = only(resources, "ApiGatewayV2").instance as { url: string };
-    expect(fn.link).toContain(keySecret);
-    expect(fn.environment).toMatchObject({
-      IDENTITY_KEY_SECRET: keySecret.value,
-      TOKEN_ISSUER: api.url,
-    });
   });
 });
 
@@ -634,33 +506,8 @@ describe("api", () => {
     const { resources } = await evaluate("production");
     const api = only(resources, "ApiGatewayV2").instance;
     const route = only(resources, "ApiGatewayV2.route");
-    const gateway = serviceFunction(resources, "gateway").instance as { arn: string };
+    const gateway = named(resources, "Function", "Gateway").instance as { arn: string };
     expect(route.args).toEqual({ api, route: "$default", handler: gateway.arn });
-  });
-});
-
-describe("database", () => {
-  it("sits in the VPC behind RDS Proxy", async () => {
-    const { resources } = await evaluate("production");
-    const database = only(resources, "Postgres");
-    expect(database.args.vpc).toBe(only(resources, "Vpc").instance);
-    expect(database.args.proxy).toBe(true);
-  });
-
-  it("uses the local Postgres in sst dev", async () => {
-    const { resources } = await evaluate("dev", true);
-    expect(only(resources, "Postgres").args.dev).toEqual({
-      host: "127.0.0.1",
-      port: 5432,
-      username: "postgres",
-      password: expect.any(String),
-      database: "slipway",
-    });
-  });
-
-  it("uses a managed NAT in production and fck-nat elsewhere", async () => {
-    expect(only((await evaluate("production")).resources, "Vpc").args).toEqual({ nat: "managed" });
-    expect(only((await evaluate("dev", true)).resources, "Vpc").args).toEqual({ nat: "ec2" });
   });
 });
 
@@ -669,6 +516,8 @@ describe("stand-ins", () => {
     installStandIns("dev", false);
     const typo = { handler: "functions/x/lambda.handler", memorySize: "512 MB" };
     expect(() => new sst.aws.Function("Typo", typo as never)).toThrow(/"memorySize"/);
+    const url = { handler: "functions/x/lambda.handler", url: { auth: "iam" } };
+    expect(() => new sst.aws.Function("Url", url as never)).toThrow(/"url\.auth"/);
     const vpc = new sst.aws.Vpc("Vpc");
     const nested = { vpc, dev: { hostname: "127.0.0.1" } };
     expect(() => new sst.aws.Postgres("Db", nested as never)).toThrow(/"dev\.hostname"/);

@@ -1,16 +1,21 @@
 // Scheduled maintenance: one Cron per job, each invoking a `functions/<service>/jobs` entry
 // that runs one pass. Every minute: publish what the outboxes still hold (the safety net behind
 // dispatch-on-commit) and expire overdue reservations; hourly: delete rows past their retention
-// and rotate identity's signing key when due.
-import { api } from "./api.js";
+// and rotate identity's signing key when due. Each has its service's links and database role.
+import { catalogLinks } from "../functions/catalog/links.js";
+import { identityLinks } from "../functions/identity/links.js";
+import { ordersLinks } from "../functions/orders/links.js";
+import { paymentsLinks } from "../functions/payments/links.js";
+import type { Links } from "../functions/platform/linked-config.js";
 import { catalogApi } from "./catalog.js";
-import { database, vpc } from "./database.js";
-import { busEnvironment, busPermissions, topics } from "./events.js";
-import { identityKeySecret, internalTokenSecret } from "./secrets.js";
+import { topics } from "./events.js";
+import { serviceFunction } from "./service-function.js";
+
+type Service = "catalog" | "identity" | "orders" | "payments";
 
 interface Job {
   name: string;
-  service: "catalog" | "identity" | "orders" | "payments";
+  service: Service;
   handler: string;
   schedule: `rate(${string})`;
 }
@@ -30,49 +35,30 @@ export const jobs: Job[] = [
   },
 ];
 
-// What one service's jobs need besides the database and the internal secret: the same as its API.
-function serviceResources(service: Job["service"]): {
-  link: unknown[];
-  permissions: typeof busPermissions;
-  environment: Record<string, string | ReturnType<typeof $interpolate>>;
-} {
-  if (service === "identity") {
-    return {
-      link: [identityKeySecret],
-      permissions: [],
-      environment: { IDENTITY_KEY_SECRET: identityKeySecret.value, TOKEN_ISSUER: api.url },
-    };
-  }
-  return {
-    // The sweep publishes to the service's topic.
-    link: [topics[service]],
-    permissions: busPermissions,
-    environment: {
-      ...busEnvironment,
-      ...(service === "orders" ? { CATALOG_URL: catalogApi.url } : {}),
-    },
-  };
-}
+const services: Record<Service, { links: Links; calls?: { arn: unknown }[] }> = {
+  catalog: { links: catalogLinks },
+  identity: { links: identityLinks },
+  // Its entry builds the whole service, catalog client included.
+  orders: { links: ordersLinks, calls: [catalogApi] },
+  payments: { links: paymentsLinks },
+};
 
 for (const job of jobs) {
-  const { link, permissions, environment } = serviceResources(job.service);
+  const { links, calls } = services[job.service];
   new sst.aws.Cron(job.name, {
     schedule: job.schedule,
-    function: {
-      handler: `functions/${job.service}/jobs.${job.handler}`,
-      runtime: "nodejs20.x",
-      architecture: "arm64",
-      memory: "512 MB",
-      timeout: "60 seconds",
-      vpc,
-      link: [database, ...link, internalTokenSecret],
-      ...(permissions.length > 0 ? { permissions } : {}),
-      environment: {
-        SERVICE_NAME: job.service,
-        DATABASE_URL: $interpolate`postgres://${database.username}:${database.password}@${database.host}:${database.port}/${database.database}`,
-        INTERNAL_TOKEN_SECRET: internalTokenSecret.value,
-        ...environment,
+    function: serviceFunction(
+      job.service,
+      "jobs",
+      {
+        memory: "512 MB",
+        timeout: "60 seconds",
+        links,
+        // The sweep publishes what the outbox holds.
+        publishesTo: job.service in topics ? topics[job.service as keyof typeof topics] : undefined,
+        ...(calls ? { calls } : {}),
       },
-    },
+      job.handler,
+    ),
   });
 }

@@ -28,6 +28,8 @@ interface SstApp {
   home: "aws" | "cloudflare" | "local";
   removal?: "remove" | "retain" | "retain-all";
   protect?: boolean;
+  /** Pulumi providers besides the home one, by version. */
+  providers?: Record<string, string>;
 }
 
 interface SstConfig {
@@ -41,6 +43,8 @@ declare function $interpolate(
   literals: TemplateStringsArray,
   ...placeholders: unknown[]
 ): SstOutput<string>;
+
+declare function $jsonStringify(value: unknown): SstOutput<string>;
 
 /** True while running `sst dev`. */
 declare const $dev: boolean;
@@ -57,6 +61,25 @@ declare namespace sst {
     readonly name: SstOutput<string>;
     readonly value: SstOutput<string>;
   }
+
+  /** Any values, linked like a component: `Resource.<name>` holds `properties` at run time. */
+  class Linkable {
+    constructor(name: string, definition: { properties: Record<string, unknown> });
+  }
+}
+
+declare namespace random {
+  class RandomPassword {
+    constructor(name: string, args: { length: number; special?: boolean });
+    readonly result: SstOutput<string>;
+  }
+}
+
+declare namespace aws.lambda {
+  /** Invokes a function when created or when its input changes (Pulumi). */
+  class Invocation {
+    constructor(name: string, args: { functionName: SstInput<string>; input: SstInput<string> });
+  }
 }
 
 declare namespace sst.aws {
@@ -70,7 +93,10 @@ declare namespace sst.aws {
 
   interface PostgresArgs {
     vpc: Vpc;
-    proxy?: SstInput<true>;
+    /** Extra users the proxy logs in as; SST does not create them in the database. */
+    proxy?: SstInput<
+      true | { credentials?: { username: SstInput<string>; password: SstInput<string> }[] }
+    >;
     dev?: {
       host?: SstInput<string>;
       port?: SstInput<number>;
@@ -90,7 +116,10 @@ declare namespace sst.aws {
   }
 
   interface FunctionArgs {
+    /** `{file}.{export}`, relative to `bundle` when given, else to sst.config.ts. */
     handler: SstInput<string>;
+    /** A folder already bundled (npm run build): SST zips it as is instead of bundling. */
+    bundle?: SstInput<string>;
     runtime?: SstInput<"nodejs20.x" | "nodejs22.x">;
     architecture?: SstInput<"x86_64" | "arm64">;
     memory?: SstInput<SstSize>;
@@ -98,7 +127,7 @@ declare namespace sst.aws {
     vpc?: Vpc;
     link?: SstInput<unknown[]>;
     permissions?: SstInput<{ actions: string[]; resources: SstInput<string>[] }[]>;
-    url?: SstInput<boolean>;
+    url?: SstInput<boolean | { authorization?: SstInput<"none" | "iam"> }>;
     environment?: SstInput<Record<string, SstInput<string>>>;
   }
 
@@ -106,6 +135,7 @@ declare namespace sst.aws {
   class Function {
     constructor(name: string, args: FunctionArgs);
     readonly arn: SstOutput<string>;
+    readonly name: SstOutput<string>;
     readonly url: SstOutput<string>;
   }
 

@@ -9,7 +9,7 @@ import {
   databaseKinds,
   type TestDatabase,
 } from "../platform/testing/databases.js";
-import { servicesWithDatabase } from "./migrate-all.js";
+import { servicesWithDatabase } from "./services.js";
 
 describe.runIf(databaseKinds.includes("postgres"))("the migrator Lambda", () => {
   // Roles belong to the whole cluster: this run's own names, dropped afterwards.

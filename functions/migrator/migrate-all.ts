@@ -16,17 +16,18 @@ import { openOrdersDatabase } from "../orders/db/open.js";
 import { openPaymentsDatabase } from "../payments/db/open.js";
 import { provisionServiceRole } from "../platform/db/provision.js";
 import type { Logger } from "../platform/logger.js";
+import { type ServiceWithDatabase, servicesWithDatabase } from "./services.js";
 
-/** Each service with a database, and how it opens (and migrates) it. */
-const migrators = {
+/** How each service with a database opens (and migrates) it. */
+const migrators: Record<
+  ServiceWithDatabase,
+  (config: { DATABASE_URL: string; DATA_DIR: string }) => Promise<{ close(): Promise<void> }>
+> = {
   identity: openIdentityDatabase,
   catalog: openCatalogDatabase,
   orders: openOrdersDatabase,
   payments: openPaymentsDatabase,
 };
-
-export type ServiceWithDatabase = keyof typeof migrators;
-export const servicesWithDatabase = Object.keys(migrators) as ServiceWithDatabase[];
 
 export interface MigrateAllOptions {
   /** The administrator's connection (the database's master user). */
