@@ -23,7 +23,8 @@ import { busConfig } from "./platform/bus/config.js";
 import { ConfigError, httpUrl, loadConfig, port, positiveInteger } from "./platform/config.js";
 import { redactCredentials } from "./platform/health/readiness.js";
 
-const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/slipway";
+// The database of localstack/compose.yaml (its local-only password; trust auth ignores it).
+const DEFAULT_DATABASE_URL = "postgres://postgres:postgres@127.0.0.1:5432/slipway";
 /** How long the processes may take to listen (migrations included). */
 const READY_TIMEOUT_MS = 90_000;
 /** How long a process may take to stop before it is killed. */
