@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["functions/**/*.test.ts", "infra/**/*.test.ts", "test/**/*.test.ts"],
+    include: [
+      "functions/**/*.test.ts",
+      "infra/**/*.test.ts",
+      "localstack/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     // PGlite instances are large (hundreds of MB each) and the machine has two cores.
     pool: "forks",
     maxWorkers: 2,

@@ -4,20 +4,21 @@
  *
  * @example
  * AWS_ENDPOINT_URL=http://localhost:4566 node --import tsx localstack/create-topology.ts
- * SLIPWAY_NAMESPACE=slipway-alice AWS_ENDPOINT_URL=http://localhost:4566 node --import tsx localstack/create-topology.ts
+ * BUS_NAMESPACE=slipway-alice AWS_ENDPOINT_URL=http://localhost:4566 node --import tsx localstack/create-topology.ts
+ *
+ * BUS_NAMESPACE and BUS_MAX_RECEIVE_COUNT mean what they mean to the services (busConfig), so
+ * the same environment creates the topology and runs against it.
  */
 import * as v from "valibot";
+import { busConfig } from "../functions/platform/bus/config.js";
 import { createSnsSqsClients } from "../functions/platform/bus/sns-sqs/clients.js";
 import { ensureSnsSqsTopology } from "../functions/platform/bus/sns-sqs/ensure-topology.js";
-import { ConfigError, httpUrl, loadConfig, positiveInteger } from "../functions/platform/config.js";
+import { ConfigError, httpUrl, loadConfig } from "../functions/platform/config.js";
 
 const Environment = v.object({
   AWS_ENDPOINT_URL: v.optional(httpUrl),
-  SLIPWAY_NAMESPACE: v.optional(
-    v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "letters, digits, - and _")),
-    "slipway-local",
-  ),
-  SLIPWAY_MAX_RECEIVE_COUNT: positiveInteger(5),
+  BUS_NAMESPACE: busConfig.BUS_NAMESPACE,
+  BUS_MAX_RECEIVE_COUNT: busConfig.BUS_MAX_RECEIVE_COUNT,
   AWS_ACCESS_KEY_ID: v.optional(v.string()),
 });
 
@@ -36,10 +37,10 @@ try {
       : { credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
   });
   const created = await ensureSnsSqsTopology(clients, {
-    namespace: env.SLIPWAY_NAMESPACE,
-    maxReceiveCount: env.SLIPWAY_MAX_RECEIVE_COUNT,
+    namespace: env.BUS_NAMESPACE,
+    maxReceiveCount: env.BUS_MAX_RECEIVE_COUNT,
   });
-  console.log(`SNS/SQS topology "${env.SLIPWAY_NAMESPACE}" on ${env.AWS_ENDPOINT_URL}`);
+  console.log(`SNS/SQS topology "${env.BUS_NAMESPACE}" on ${env.AWS_ENDPOINT_URL}`);
   for (const [service, topic] of Object.entries(created.topics)) {
     console.log(`  topic  ${topic.name}  (published by ${service})  ${topic.arn}`);
   }
