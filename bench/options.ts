@@ -39,8 +39,8 @@ export const usage = `Usage: npm run bench -- [--smoke] [--rounds N] [--duration
                         [--order-rate R] [--setups a,b] [--sections a,b]
 
   --smoke                a few seconds, for CI: paths 1 round of 1 s without warm-up, gateway 1
-                         round of 2 s after a 1 s warm-up, 100 events per transport, orders
-                         phases of 2 s (writes results/smoke.*)
+                         round of 1 s after a 1 s warm-up, 100 events per transport, orders
+                         phases of 1 s (writes results/smoke.*)
   --rounds N             measured rounds per scenario (paths: per path and endpoint),
                          interleaved A B A B ... (default 3)
   --duration S           seconds per round (default 10)
@@ -87,14 +87,14 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
   return {
     smoke,
     rounds: positiveInt("rounds", values.rounds, smoke ? 1 : 3),
-    durationSeconds: positiveInt("duration", values.duration, smoke ? 2 : 10),
+    durationSeconds: positiveInt("duration", values.duration, smoke ? 1 : 10),
     warmupSeconds: positiveInt("warmup", values.warmup, smoke ? 1 : 3),
     connections: positiveInt("connections", values.connections, 50),
     events: positiveInt("events", values.events, smoke ? 100 : 2000),
     eventConcurrency: positiveInt("event-concurrency", values["event-concurrency"], 16),
     eventRate: positiveInt("event-rate", values["event-rate"], 50),
     transports: parseList("transports", values.transports, transportNames),
-    orderSeconds: positiveInt("order-seconds", values["order-seconds"], smoke ? 2 : 20),
+    orderSeconds: positiveInt("order-seconds", values["order-seconds"], smoke ? 1 : 20),
     orderConcurrency: positiveInt("order-concurrency", values["order-concurrency"], 16),
     orderRate: positiveInt("order-rate", values["order-rate"], 5),
     setups: parseList("setups", values.setups, setupNames),

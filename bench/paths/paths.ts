@@ -67,6 +67,7 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
     const fronts: RunningServer[] = [];
     const services: RunningServer[] = [];
     try {
+      const began = performance.now();
       log(`seeding ${PRODUCTS} products with catalog's migrations`);
       const seeded = await seedCatalog(database.url, { products: PRODUCTS, pageSize: PAGE_SIZE });
       const start = async (server: ServerOptions, tier: Tier = "service") => {
@@ -103,7 +104,7 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
         startSlipwayPath(database.url, start),
       ]);
       const { service, viaFetch, viaAgent, viaConnect } = rest;
-      log("every server is ready");
+      log(`every server is ready after ${((performance.now() - began) / 1000).toFixed(1)} s`);
       const paths: [PathName, RunningServer, RunningServer[]][] = [
         ["F", monolith, [monolith]],
         ["E′", viaFetch, [viaFetch, service]],
@@ -131,7 +132,7 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
 }
 
 // CI's smoke run checks that every path answers under load, in a few seconds: no warm-up, one
-// round of one second each.
+// round of one second each (whatever --duration and --warmup say).
 function smokeOrNot(options: BenchOptions) {
   return options.smoke ? { ...options, durationSeconds: 1, warmupSeconds: 0 } : options;
 }
