@@ -277,8 +277,9 @@ describeLocal("npm run start:local", () => {
   it("stops every process and exits non-zero when one of them dies", {
     timeout: 60_000,
   }, async () => {
-    // The same database again: roles and schemas exist, so this start also shows it is repeatable.
-    const again = await startLocal(env);
+    // The same database again: roles and schemas exist, so this start also shows it is
+    // repeatable. Ports of its own, in case the first system is still around.
+    const again = await startLocal({ ...env, ...(await servicePorts()) });
     const victim = again.rows.find((row) => row.name === "catalog.2") as Row;
     process.kill(victim.pid, "SIGKILL");
     expect(await again.exited).toEqual({ code: 1, signal: null });
