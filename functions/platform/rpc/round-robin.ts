@@ -1,7 +1,7 @@
 /**
  * Client-side load balancing over a service's replicas: each call goes to the next one in
  * turn. No health tracking: a call that lands on a dead replica fails as it would with one URL
- * (`Unavailable`), and the caller's retry goes to the next.
+ * (`Unavailable`), and the next call goes to the next replica.
  *
  * @example
  * const transport = roundRobinTransport(urls.map((baseUrl) => createConnectTransport({ baseUrl })));
