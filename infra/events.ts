@@ -4,10 +4,20 @@
 // types, filtered on the CloudEvents `type` message attribute. Names and subscription attributes
 // match what the sns-sqs adapter creates locally (names.ts, subscriptions.ts), so the code finds
 // the same resources by name in both places.
+import * as v from "valibot";
+import { busConfig } from "../functions/platform/bus/config.js";
 import { topology } from "../functions/platform/events/topology.js";
 
 /** Prefix of every topic and queue name; the code reads it as BUS_NAMESPACE. */
 export const busNamespace = `${$app.name}-${$app.stage}`.toLowerCase();
+
+// Refuse at deploy time a stage whose names the functions would refuse at their first start.
+const checked = v.safeParse(busConfig.BUS_NAMESPACE, busNamespace);
+if (!checked.success) {
+  throw new Error(
+    `stage "${$app.stage}" gives the bus namespace "${busNamespace}", which ${checked.issues[0]?.message}: use a shorter stage name of letters, digits and -`,
+  );
+}
 
 // Deliveries before SQS moves a message to the DLQ: the adapter's default (BUS_MAX_RECEIVE_COUNT).
 const MAX_RECEIVE_COUNT = 5;

@@ -475,6 +475,13 @@ describe("events", () => {
     },
   );
 
+  it("refuses a stage whose bus names the functions would refuse", async () => {
+    await expect(evaluate("feature_x")).rejects.toThrow(
+      /stage "feature_x".*must be 1-40 of a-z, 0-9 and -/,
+    );
+    await expect(evaluate("a".repeat(40))).rejects.toThrow(/bus namespace/);
+  });
+
   it("names topics and queues after the stage, so stages can share an account", async () => {
     const { resources } = await evaluate("pr-42");
     const names = resources
