@@ -10,13 +10,20 @@ import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { type Bundle, bundleEntry, findLambdaEntries } from "./bundle.js";
 
-const usage = `usage: npm run build -- [--outdir DIR] [--metafile] [--bundle-aws-sdk]
+const usage = `usage: npm run build -- [--outdir DIR] [--metafile] [--bundle-aws-sdk] [--sourcemap]
   --outdir DIR        where each entry's folder goes (default dist)
   --metafile          also write esbuild's meta.json in each folder (esbuild.github.io/analyze)
-  --bundle-aws-sdk    bundle the AWS SDK rather than load the Lambda runtime's copy`;
+  --bundle-aws-sdk    bundle the AWS SDK rather than load the Lambda runtime's copy
+  --sourcemap         write source maps (run with NODE_OPTIONS=--enable-source-maps)`;
 
 async function main(argv: string[]): Promise<number> {
-  let values: { outdir: string; metafile: boolean; "bundle-aws-sdk": boolean; help: boolean };
+  let values: {
+    outdir: string;
+    metafile: boolean;
+    "bundle-aws-sdk": boolean;
+    sourcemap: boolean;
+    help: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -24,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
         outdir: { type: "string", default: "dist" },
         metafile: { type: "boolean", default: false },
         "bundle-aws-sdk": { type: "boolean", default: false },
+        sourcemap: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -44,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
         outdir: values.outdir,
         metafile: values.metafile,
         bundleAwsSdk: values["bundle-aws-sdk"],
+        sourcemap: values.sourcemap,
       });
       for (const warning of bundle.warnings) process.stderr.write(`${entry.name}: ${warning}\n`);
       bundles.push(bundle);
