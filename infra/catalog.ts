@@ -3,19 +3,11 @@
 // signing with SigV4.
 import { catalogLinks } from "../functions/catalog/links.js";
 import { topics } from "./events.js";
-import { linkable } from "./linkables.js";
-import { serviceFunction } from "./service-function.js";
+import { serviceApi } from "./service-function.js";
 
-export const catalogApi = linkable(
-  "CatalogApi",
-  (name) =>
-    new sst.aws.Function(name, {
-      ...serviceFunction("catalog", "lambda", {
-        memory: "512 MB",
-        timeout: "10 seconds",
-        links: catalogLinks,
-        publishesTo: topics.catalog,
-      }),
-      url: { authorization: "iam" },
-    }),
-);
+export const catalogApi = serviceApi("catalog", {
+  memory: "512 MB",
+  timeout: "10 seconds",
+  links: catalogLinks,
+  publishesTo: topics.catalog,
+});

@@ -2,19 +2,11 @@
 // reaches Postgres through the RDS proxy as its own role), on a function URL with IAM auth that
 // only the gateway calls (its Connect API, OAuth endpoints and JWKS).
 import { identityLinks } from "../functions/identity/links.js";
-import { linkable } from "./linkables.js";
-import { serviceFunction } from "./service-function.js";
+import { serviceApi } from "./service-function.js";
 
-export const identityApi = linkable(
-  "IdentityApi",
-  (name) =>
-    new sst.aws.Function(name, {
-      ...serviceFunction("identity", "lambda", {
-        // scrypt (passwords) wants memory and the CPU Lambda gives with it.
-        memory: "1024 MB",
-        timeout: "10 seconds",
-        links: identityLinks,
-      }),
-      url: { authorization: "iam" },
-    }),
-);
+export const identityApi = serviceApi("identity", {
+  // scrypt (passwords) wants memory and the CPU Lambda gives with it.
+  memory: "1024 MB",
+  timeout: "10 seconds",
+  links: identityLinks,
+});

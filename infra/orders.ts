@@ -4,20 +4,12 @@
 import { ordersLinks } from "../functions/orders/links.js";
 import { catalogApi } from "./catalog.js";
 import { topics } from "./events.js";
-import { linkable } from "./linkables.js";
-import { serviceFunction } from "./service-function.js";
+import { serviceApi } from "./service-function.js";
 
-export const ordersApi = linkable(
-  "OrdersApi",
-  (name) =>
-    new sst.aws.Function(name, {
-      ...serviceFunction("orders", "lambda", {
-        memory: "512 MB",
-        timeout: "10 seconds",
-        links: ordersLinks,
-        publishesTo: topics.orders,
-        calls: [catalogApi],
-      }),
-      url: { authorization: "iam" },
-    }),
-);
+export const ordersApi = serviceApi("orders", {
+  memory: "512 MB",
+  timeout: "10 seconds",
+  links: ordersLinks,
+  publishesTo: topics.orders,
+  calls: [catalogApi],
+});

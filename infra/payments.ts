@@ -3,19 +3,11 @@
 // (consumers.ts).
 import { paymentsLinks } from "../functions/payments/links.js";
 import { topics } from "./events.js";
-import { linkable } from "./linkables.js";
-import { serviceFunction } from "./service-function.js";
+import { serviceApi } from "./service-function.js";
 
-export const paymentsApi = linkable(
-  "PaymentsApi",
-  (name) =>
-    new sst.aws.Function(name, {
-      ...serviceFunction("payments", "lambda", {
-        memory: "512 MB",
-        timeout: "10 seconds",
-        links: paymentsLinks,
-        publishesTo: topics.payments,
-      }),
-      url: { authorization: "iam" },
-    }),
-);
+export const paymentsApi = serviceApi("payments", {
+  memory: "512 MB",
+  timeout: "10 seconds",
+  links: paymentsLinks,
+  publishesTo: topics.payments,
+});

@@ -4,7 +4,7 @@
 import type { Links } from "../functions/platform/linked-config.js";
 import { vpc } from "./database.js";
 import { busEnvironment, busPermissions } from "./events.js";
-import { linksOf } from "./linkables.js";
+import { linkable, linksOf } from "./linkables.js";
 
 type Kind = "lambda" | "consumer" | "jobs";
 
@@ -80,4 +80,20 @@ export function serviceFunction(
       ...(options.publishesTo || options.consumes ? busEnvironment : {}),
     },
   };
+}
+
+/**
+ * A service's Connect API: its `lambda` entry on a function URL with IAM auth, linkable as
+ * `<Service>Api` so callers get its URL through Resource (and may invoke it, see `calls`).
+ */
+export function serviceApi(service: string, options: ServiceFunctionOptions) {
+  const name = `${service.charAt(0).toUpperCase()}${service.slice(1)}Api`;
+  return linkable(
+    name,
+    (componentName) =>
+      new sst.aws.Function(componentName, {
+        ...serviceFunction(service, "lambda", options),
+        url: { authorization: "iam" },
+      }),
+  );
 }
