@@ -69,7 +69,8 @@ async function startLocal(env: Record<string, string>): Promise<LocalSystem> {
   systems.push(system);
   const started = Date.now();
   while (!output.includes("Press Ctrl-C to stop.")) {
-    if (child.exitCode !== null || Date.now() - started > 60_000) {
+    // Six Node processes start at once: on a busy 2-core machine that takes a while.
+    if (child.exitCode !== null || Date.now() - started > 90_000) {
       throw new Error(`start:local did not become ready:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -154,7 +155,7 @@ describeLocal("npm run start:local", () => {
   });
 
   it("runs the order flow with a process per service instance and two catalog replicas, and Ctrl-C stops them all", {
-    timeout: 90_000,
+    timeout: 120_000,
   }, async () => {
     const began = Date.now();
     system = await startLocal(env);
@@ -275,7 +276,7 @@ describeLocal("npm run start:local", () => {
   });
 
   it("stops every process and exits non-zero when one of them dies", {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     // The same database again: roles and schemas exist, so this start also shows it is
     // repeatable. Ports of its own, in case the first system is still around.
