@@ -110,7 +110,7 @@ export function renderMarkdown(report: BenchReport): string {
       `${machine.cores} cores · ${machine.memoryGiB} GiB`,
     ...(partial(options) ? [`Sections run: ${options.sections.join(", ")}`] : []),
     "",
-    ...(report.paths ? [...renderPathsMarkdown(report.paths, options), ""] : []),
+    ...(report.paths ? [...renderPathsMarkdown(report.paths), ""] : []),
     ...(options.sections.includes("gateway") ? [...renderGatewayMarkdown(report), ""] : []),
     ...(options.sections.includes("events")
       ? [...renderEventsMarkdown(report.events, options), ""]

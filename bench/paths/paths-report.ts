@@ -3,7 +3,6 @@
 // and every round; rendered as the first table of the markdown report.
 
 import type { LoadResult } from "../load.js";
-import type { BenchOptions } from "../options.js";
 import { median } from "../stats.js";
 import {
   type EndpointName,
@@ -11,6 +10,7 @@ import {
   PAGE_SIZE,
   type PathName,
   type PathsOutcome,
+  type PathsRun,
   PRODUCTS,
   pathDescriptions,
   pathNames,
@@ -32,6 +32,7 @@ export interface PathSummary {
 
 export interface PathsSummary {
   database: string;
+  load: PathsRun["load"];
   products: number;
   pageSize: number;
   descriptions: Record<PathName, string>;
@@ -61,6 +62,7 @@ export function summarizePaths(outcome: PathsOutcome): PathsReport {
   const results = [...outcome.run.rounds];
   return {
     database: outcome.run.database,
+    load: outcome.run.load,
     products: PRODUCTS,
     pageSize: PAGE_SIZE,
     descriptions: pathDescriptions,
@@ -111,17 +113,15 @@ function mediansOf(rounds: LoadResult[]): Figures {
   };
 }
 
-export function renderPathsMarkdown(report: PathsReport, options: BenchOptions): string[] {
+export function renderPathsMarkdown(report: PathsReport): string[] {
   const title = "## Paths: F, E′, E and slipway";
   if ("skipped" in report) return [title, "", `**SKIPPED**: ${report.skipped}`];
-  const smoke = options.smoke;
-  const rounds = smoke ? 1 : options.rounds;
-  const seconds = smoke ? 1 : options.durationSeconds;
-  const warmup = smoke ? "no warm-up" : `after ${options.warmupSeconds} s warm-up`;
+  const { connections, rounds, durationSeconds, warmupSeconds } = report.load;
+  const warmup = warmupSeconds > 0 ? `after ${warmupSeconds} s warm-up` : "no warm-up";
   return [
     title,
     "",
-    `${options.connections} connections · ${rounds} round(s) of ${seconds} s per path and ` +
+    `${connections} connections · ${rounds} round(s) of ${durationSeconds} s per path and ` +
       `endpoint, interleaved, ${warmup} · ${report.database}, ${report.products} products · ` +
       "each server its own process on 127.0.0.1 · median of rounds",
     "",

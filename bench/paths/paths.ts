@@ -49,6 +49,8 @@ export interface PathScenario extends Measurable {
 export interface PathsRun {
   /** Where the data was, for the report. */
   database: string;
+  /** The load as run (smoke runs override the options' rounds and seconds). */
+  load: Pick<BenchOptions, "connections" | "rounds" | "durationSeconds" | "warmupSeconds">;
   rounds: Map<PathScenario, LoadResult[]>;
 }
 
@@ -118,11 +120,10 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
         ),
       );
       await verify(scenarios, seeded.productId);
-      const rounds = await measure(scenarios, smokeOrNot(options));
-      return {
-        ok: true,
-        run: { database: `Postgres ${database.version} (${redactUrl(adminUrl)})`, rounds },
-      };
+      const load = smokeOrNot(options);
+      const rounds = await measure(scenarios, load);
+      const where = `Postgres ${database.version} (${redactUrl(adminUrl)})`;
+      return { ok: true, run: { database: where, load, rounds } };
     } finally {
       await Promise.all(fronts.map((server) => server.stop()));
       await Promise.all(services.map((server) => server.stop()));
@@ -133,8 +134,11 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
 
 // CI's smoke run checks that every path answers under load, in a few seconds: no warm-up, one
 // round of one second each (whatever --duration and --warmup say).
-function smokeOrNot(options: BenchOptions) {
-  return options.smoke ? { ...options, durationSeconds: 1, warmupSeconds: 0 } : options;
+function smokeOrNot(options: BenchOptions): PathsRun["load"] {
+  const { connections, rounds, durationSeconds, warmupSeconds } = options;
+  return options.smoke
+    ? { connections, rounds: 1, durationSeconds: 1, warmupSeconds: 0 }
+    : { connections, rounds, durationSeconds, warmupSeconds };
 }
 
 function scenario(
