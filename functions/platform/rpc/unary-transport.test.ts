@@ -5,6 +5,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  create,
+  createFileRegistry,
+  type DescMethodServerStreaming,
+  type DescService,
+} from "@bufbuild/protobuf";
+import {
+  FileDescriptorProtoSchema,
+  file_google_protobuf_wrappers,
+  type StringValue,
+  type StringValueSchema,
+} from "@bufbuild/protobuf/wkt";
+import {
   type Client,
   Code,
   ConnectError,
@@ -16,6 +28,7 @@ import {
   type Interceptor,
   type Transport,
 } from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -272,6 +285,73 @@ describe.each(Object.keys(servers))("against the %s", (name) => {
     const theirs = await outcome(createConnectTransport({ ...limits, httpVersion: "1.1" }), call);
     expect(mine).toEqual(theirs);
     expect(mine).toMatchObject({ code: "ResourceExhausted" });
+  });
+});
+
+// slipway's protos have no streaming method; one made up here checks the hand-over.
+const EchoService = createFileRegistry(
+  create(FileDescriptorProtoSchema, {
+    name: "echo.proto",
+    package: "test.v1",
+    syntax: "proto3",
+    dependency: ["google/protobuf/wrappers.proto"],
+    service: [
+      {
+        name: "EchoService",
+        method: [
+          {
+            name: "Repeat",
+            inputType: ".google.protobuf.StringValue",
+            outputType: ".google.protobuf.StringValue",
+            serverStreaming: true,
+          },
+        ],
+      },
+    ],
+  }),
+  () => file_google_protobuf_wrappers,
+).getService("test.v1.EchoService") as DescService;
+
+describe("a streaming method", () => {
+  it("goes through connect-node's transport", async () => {
+    const server = await listenNode(
+      createServer(
+        connectNodeAdapter({
+          routes: (router) =>
+            router.service(EchoService, {
+              async *repeat(req: StringValue) {
+                yield { value: req.value };
+                yield { value: `${req.value} again` };
+              },
+            } as never),
+        }),
+      ),
+    );
+    try {
+      const log: string[] = [];
+      const tag: Interceptor = (next) => (req) => {
+        log.push(req.stream ? "stream" : "unary");
+        return next(req);
+      };
+      const transport = createUnaryTransport({ baseUrl: server.url, interceptors: [tag] });
+      const method = EchoService.methods[0] as DescMethodServerStreaming<
+        typeof StringValueSchema,
+        typeof StringValueSchema
+      >;
+      const res = await transport.stream(
+        method,
+        undefined,
+        2_000,
+        undefined,
+        createAsyncIterable([{ value: "hi" }]),
+      );
+      const values: unknown[] = [];
+      for await (const message of res.message) values.push(message.value);
+      expect(values).toEqual(["hi", "hi again"]);
+      expect(log).toEqual(["stream"]);
+    } finally {
+      await server.close();
+    }
   });
 });
 

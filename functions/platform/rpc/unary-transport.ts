@@ -71,6 +71,7 @@ type AnyFn = Parameters<Interceptor>[0];
 
 interface MethodWire {
   url: string;
+  path: string;
   input: Serialization<Message>;
   output: Serialization<Message>;
 }
@@ -90,6 +91,7 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
   const useBinaryFormat = options.useBinaryFormat ?? true;
   const contentType = useBinaryFormat ? contentTypeUnaryProto : contentTypeUnaryJson;
   const base = new URL(options.baseUrl);
+  const baseHost = hostOf(base);
   const secure = base.protocol === "https:";
   const agentOptions: http.AgentOptions = {
     keepAlive: true,
@@ -109,12 +111,14 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
   function wireOf(method: DescMethod): MethodWire {
     let wire = wires.get(method);
     if (!wire) {
+      const url = createMethodUrl(options.baseUrl, method);
       const lookup = createMethodSerializationLookup(method, undefined, undefined, {
         readMaxBytes,
         writeMaxBytes,
       });
       wire = {
-        url: createMethodUrl(options.baseUrl, method),
+        url,
+        path: new URL(url).pathname,
         input: lookup.getI(useBinaryFormat),
         output: lookup.getO(useBinaryFormat),
       };
@@ -145,13 +149,14 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
         out?.destroy();
       });
       if (settled) return;
+      // An interceptor may have sent the call elsewhere.
       const target = req.url === wire.url ? base : new URL(req.url);
       out = request({
         agent: target.protocol === base.protocol ? agent : undefined,
         protocol: target.protocol,
-        hostname: target.hostname.replace(/^\[|\]$/g, ""),
+        hostname: target === base ? baseHost : hostOf(target),
         port: target.port,
-        path: req.url === wire.url ? wire.url.slice(base.origin.length) : target.pathname,
+        path: target === base ? wire.path : target.pathname + target.search,
         method: "POST",
         headers: nodeHeaders(req.header, body.byteLength),
       });
@@ -259,6 +264,11 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
     },
     stream: (...args) => streaming.stream(...args),
   };
+}
+
+/** A URL's host name as Node's `http.request` takes it: an IPv6 address without brackets. */
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, "$1");
 }
 
 /** The request's headers for Node, one value per name as `Headers` joins them. */
