@@ -1,0 +1,133 @@
+/**
+ * A fast path for the calls that make up nearly all of slipway's traffic: Connect-protocol unary
+ * POSTs, binary or JSON, uncompressed. Stock, `createFetchHandler` turns each request body into a
+ * `ReadableStream` (under `@hono/node-server` that materialises a full Fetch `Request`), each
+ * answer into another one, and the handler builds and tears down a set of AbortControllers that
+ * most calls never look at. Here the body is read once as bytes, the answer is built from bytes
+ * (both Hono adapters send those directly), and the call's signal is made only when read
+ * (call-context.ts).
+ *
+ * The protocol is connect-es's own, step for step as its Connect unary handler
+ * (protocol-connect/handler-factory.js) and through its exported pieces: `parseTimeout`,
+ * `readAllBytes` (readMaxBytes, content-length), the router's serializers, the router's
+ * interceptors in order, `errorToJsonBytes` with details and metadata, `codeToHttpStatus`,
+ * `trailerMux`. The differential test (fast-unary.test.ts) holds it to the stock answers, byte
+ * for byte. Anything else (GET, streaming methods, compressed bodies, gRPC, gRPC-web, other
+ * content types) is not for this path: `acceptsFastUnary` answers false and the caller uses the
+ * stock handler.
+ *
+ * @example
+ * const fast = createFastUnaryHandler(spec, { interceptors, readMaxBytes, maxTimeoutMs });
+ * app.post(path, (c) => (acceptsFastUnary(c.req.raw) ? fast(c.req.raw) : stock(c.req.raw)));
+ */
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import {
+  createMethodSerializationLookup,
+  readAllBytes,
+  validateReadWriteMaxBytes,
+} from "@connectrpc/connect/protocol";
+import {
+  codeToHttpStatus,
+  contentTypeUnaryJson,
+  contentTypeUnaryRegExp,
+  errorToJsonBytes,
+  headerContentType,
+  headerTimeout,
+  headerUnaryContentLength,
+  headerUnaryEncoding,
+  parseContentType,
+  parseTimeout,
+  trailerMux,
+} from "@connectrpc/connect/protocol-connect";
+import { createCallContext, invokeUnary, type UnarySpec } from "./call-context.js";
+
+/**
+ * The router options the fast path honours; `mountConnect` sets no others. (Stock options it
+ * leaves at their defaults: no `requireConnectProtocolHeader`, no compression, no JSON or binary
+ * options, no shutdown signal.)
+ */
+export interface FastUnaryOptions {
+  interceptors: readonly Interceptor[];
+  readMaxBytes: number;
+  maxTimeoutMs: number;
+}
+
+/** Whether `request` is one this path serves; true only for a unary method's route. */
+export function acceptsFastUnary(request: Request): boolean {
+  if (request.method !== "POST") return false;
+  const encoding = request.headers.get(headerUnaryEncoding);
+  if (encoding !== null && encoding !== "identity") return false;
+  return contentTypeUnaryRegExp.test(request.headers.get(headerContentType) ?? "");
+}
+
+export function createFastUnaryHandler(
+  spec: UnarySpec,
+  options: FastUnaryOptions,
+): (request: Request) => Promise<Response> {
+  const limits = validateReadWriteMaxBytes(options.readMaxBytes, undefined, undefined);
+  const serialization = createMethodSerializationLookup(spec.method, undefined, undefined, limits);
+  return async function handleFastUnary(request) {
+    const binary = parseContentType(request.headers.get(headerContentType))?.binary ?? false;
+    const timeout = parseTimeout(request.headers.get(headerTimeout), options.maxTimeoutMs);
+    const context = createCallContext({ spec, request, timeoutMs: timeout.timeoutMs, binary });
+    let status = 200;
+    let body: Uint8Array;
+    try {
+      if (timeout.error) throw timeout.error;
+      const bytes = await readAllBytes(
+        bodyOf(request),
+        limits.readMaxBytes,
+        request.headers.get(headerUnaryContentLength),
+      );
+      const input = serialization.getI(binary).parse(bytes);
+      const output = await invokeUnary(spec, context, input, options.interceptors);
+      body = serialization.getO(binary).serialize(output);
+    } catch (e) {
+      context.abort(e);
+      const error =
+        e instanceof ConnectError
+          ? e
+          : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
+      status = codeToHttpStatus(error.code);
+      context.responseHeader.set(headerContentType, contentTypeUnaryJson);
+      error.metadata.forEach((value, key) => {
+        context.responseHeader.set(key, value);
+      });
+      body = errorToJsonBytes(error, undefined);
+    } finally {
+      context.abort();
+    }
+    const header = trailerMux(context.responseHeader, context.responseTrailer);
+    header.set(headerUnaryContentLength, body.byteLength.toString(10));
+    return new Response(body as Uint8Array<ArrayBuffer>, { status, headers: header });
+  };
+}
+
+/**
+ * The body, read only when `readAllBytes` asks, so an oversized `content-length` fails with
+ * ResourceExhausted before a byte is read, as on the stock path. With a length, in one read
+ * (which `@hono/node-server` does straight from the socket); without one (chunked, as the
+ * connect-node client sends), chunk by chunk, so reading stops at `readMaxBytes` instead of
+ * the server buffering whatever a caller sends.
+ */
+function bodyOf(request: Request): AsyncIterable<Uint8Array> {
+  if (/^\d+$/.test(request.headers.get(headerUnaryContentLength) ?? "")) {
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield new Uint8Array(await request.arrayBuffer());
+      },
+    };
+  }
+  return chunksOf(request.body);
+}
+
+// Like the stock adapter, stopping early leaves the stream as it is rather than cancelling it.
+async function* chunksOf(body: ReadableStream<Uint8Array> | null): AsyncIterable<Uint8Array> {
+  if (body === null) return;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
