@@ -117,9 +117,14 @@ function moduleOf(frame: CpuProfile["nodes"][number]["callFrame"]): string {
   return path;
 }
 
-/** Repository paths relative to its root, so that no machine's layout shows in a report. */
+/**
+ * Repository paths relative to its root, packages from their `node_modules/` (wherever a symlink
+ * put them), so that no machine's layout shows in a report.
+ */
 function shortUrl(url: string): string {
   const path = url.startsWith("file://") ? fileURLToPath(url) : url;
+  const inPackages = path.lastIndexOf("/node_modules/");
+  if (inPackages >= 0) return path.slice(inPackages + 1);
   return path.startsWith(repoRoot) ? path.slice(repoRoot.length) : path;
 }
 
