@@ -10,7 +10,7 @@
 //
 // Every path runs catalog's own SQL (seed.ts) and answers the same JSON, checked before load.
 //
-//   const result = await measurePaths(options); // undefined when Postgres is missing (not in CI)
+//   const outcome = await measurePaths(options); // { ok: false, why } without Postgres (not in CI)
 
 import { isDeepStrictEqual } from "node:util";
 import { inCi, redactUrl } from "../../functions/platform/testing/environment.js";
