@@ -278,6 +278,39 @@ describe.each(Object.keys(servers))("against the %s", (name) => {
     expect(seen.get("connect-timeout-ms")).toBe("2000");
   });
 
+  it("reports what an interceptor throws as connect-node does", async () => {
+    const refuse: Interceptor = () => async () => {
+      throw new Error("refused");
+    };
+    const call = (c: Catalog) => c.getProduct({ id: "p1" });
+    const mine = await outcome(fast(server.url, true, [refuse]), call);
+    expect(mine).toEqual(await outcome(stock(server.url, true, [refuse]), call));
+    expect(mine).toMatchObject({ code: "Unknown", message: "refused" });
+  });
+
+  it("sends the call where an interceptor points it", async () => {
+    const paths: string[] = [];
+    const other = await listenNode(
+      createServer((req, res) => {
+        paths.push(req.url ?? "");
+        req.resume();
+        res.writeHead(503).end();
+      }),
+    );
+    try {
+      const elsewhere: Interceptor = (next) => (req) =>
+        next({ ...req, url: `${req.url.replace(server.url, other.url)}?v=1` });
+      const catalog = createClient(CatalogService, fast(server.url, true, [elsewhere]));
+      await expect(catalog.getProduct({ id: "p1" })).rejects.toMatchObject({
+        code: Code.Unavailable,
+        rawMessage: "HTTP 503",
+      });
+      expect(paths).toEqual(["/slipway.catalog.v1.CatalogService/GetProduct?v=1"]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("fails over readMaxBytes as connect-node does", async () => {
     const call = (c: Catalog) => c.listProducts({ pageSize: 100, query: "x" });
     const limits = { baseUrl: server.url, readMaxBytes: 64 };

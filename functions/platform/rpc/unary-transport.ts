@@ -23,8 +23,7 @@ import * as https from "node:https";
 import { create, type DescMethod, type DescMethodUnary, type Message } from "@bufbuild/protobuf";
 import {
   appendHeaders,
-  Code,
-  ConnectError,
+  type ConnectError,
   createContextValues,
   type Interceptor,
   type Transport,
@@ -52,6 +51,7 @@ import {
   createConnectTransport,
 } from "@connectrpc/connect-node";
 import { connectErrorFromNodeReason, UnaryCall } from "./unary-call.js";
+import { hostOf, nodeHeaders, readBody, splitTrailers, wholeHeader } from "./unary-http.js";
 
 export interface UnaryTransportOptions {
   baseUrl: string;
@@ -100,7 +100,6 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
     timeout: IDLE_SOCKET_MS,
   };
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  const request = secure ? https.request : http.request;
   const streaming = createConnectTransport({
     ...options,
     httpVersion: "1.1",
@@ -130,10 +129,10 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
   function send(req: UnaryRequest): Promise<UnaryResponse> {
     const { method } = req;
     const wire = wireOf(method);
-    // Throws ResourceExhausted over writeMaxBytes: the call fails before anything is sent.
-    const body = wire.input.serialize(req.message);
-    req.header.delete(headerUnaryEncoding);
     return new Promise<UnaryResponse>((resolve, reject) => {
+      // Over writeMaxBytes, ResourceExhausted before anything is sent.
+      const body = wire.input.serialize(req.message);
+      req.header.delete(headerUnaryEncoding);
       let settled = false;
       let out: http.ClientRequest | undefined;
       let unwatch: (() => void) | undefined;
@@ -149,17 +148,24 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
         out?.destroy();
       });
       if (settled) return;
-      // An interceptor may have sent the call elsewhere.
-      const target = req.url === wire.url ? base : new URL(req.url);
-      out = request({
-        agent: target.protocol === base.protocol ? agent : undefined,
-        protocol: target.protocol,
-        hostname: target === base ? baseHost : hostOf(target),
-        port: target.port,
-        path: target === base ? wire.path : target.pathname + target.search,
-        method: "POST",
-        headers: nodeHeaders(req.header, body.byteLength),
-      });
+      try {
+        // An interceptor may have sent the call elsewhere.
+        const target = req.url === wire.url ? base : new URL(req.url);
+        const request = target.protocol === "https:" ? https.request : http.request;
+        out = request({
+          agent: target.protocol === base.protocol ? agent : undefined,
+          protocol: target.protocol,
+          hostname: target === base ? baseHost : hostOf(target),
+          port: target.port,
+          path: target === base ? wire.path : target.pathname + target.search,
+          method: "POST",
+          headers: nodeHeaders(req.header, body.byteLength),
+        });
+      } catch (error) {
+        // A URL or headers Node refuses (characters outside Latin-1, say).
+        settle(error);
+        return;
+      }
       out.on("error", (error) => settle(connectErrorFromNodeReason(error)));
       out.on("response", (res) => {
         const status = res.statusCode ?? 0;
@@ -185,50 +191,31 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
             return;
           }
         }
-        const promised = Number(header.get("content-length") ?? Number.NaN);
-        if (promised > readMaxBytes) {
-          settle(tooLarge(readMaxBytes, promised));
-          res.destroy();
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.byteLength;
-          if (size > readMaxBytes && !compression) {
-            settle(tooLarge(readMaxBytes));
-            res.destroy();
-            return;
+        readBody(res, header.get("content-length"), readMaxBytes, (error, bytes) => {
+          if (error || !bytes) return settle(error);
+          if (compression) {
+            compression.decompress(bytes, readMaxBytes).then(answer, settle);
+          } else {
+            answer(bytes);
           }
-          chunks.push(chunk);
         });
-        res.on("error", (error) => settle(connectErrorFromNodeReason(error)));
-        res.on("close", () => {
-          if (!res.complete) settle(new ConnectError("response ended early", Code.Aborted));
-        });
-        res.on("end", () => {
-          const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-          const decoded = compression
-            ? compression.decompress(bytes, readMaxBytes)
-            : Promise.resolve(bytes);
-          decoded
-            .then((payload) => {
-              if (unaryError) {
-                settle(errorFromJsonBytes(payload, appendHeaders(header, trailer), unaryError));
-                return;
-              }
-              const message = wire.output.parse(payload);
-              settle(undefined, {
-                stream: false,
-                service: method.parent,
-                method,
-                header,
-                message,
-                trailer,
-              } as UnaryResponse);
-            })
-            .catch(settle);
-        });
+        function answer(payload: Uint8Array) {
+          try {
+            if (unaryError) {
+              throw errorFromJsonBytes(payload, appendHeaders(header, trailer), unaryError);
+            }
+            settle(undefined, {
+              stream: false,
+              service: method.parent,
+              method,
+              header,
+              message: wire.output.parse(payload),
+              trailer,
+            } as UnaryResponse);
+          } catch (error) {
+            settle(error);
+          }
+        }
       });
       out.end(body);
     });
@@ -264,48 +251,4 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
     },
     stream: (...args) => streaming.stream(...args),
   };
-}
-
-/** A URL's host name as Node's `http.request` takes it: an IPv6 address without brackets. */
-function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, "$1");
-}
-
-/** The request's headers for Node, one value per name as `Headers` joins them. */
-function nodeHeaders(header: Headers, contentLength: number): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = { "content-length": contentLength };
-  header.forEach((value, name) => {
-    out[name] = value;
-  });
-  return out;
-}
-
-/** A Connect unary response's headers, and its trailers (sent as `trailer-` headers). */
-function splitTrailers(raw: string[]): [Headers, Headers] {
-  const header = new Headers();
-  const trailer = new Headers();
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const value = raw[i + 1] as string;
-    if (name.length > 8 && name.slice(0, 8).toLowerCase() === "trailer-") {
-      trailer.append(name.slice(8), value);
-    } else {
-      header.append(name, value);
-    }
-  }
-  return [header, trailer];
-}
-
-function wholeHeader(raw: string[]): Headers {
-  const header = new Headers();
-  for (let i = 0; i + 1 < raw.length; i += 2) header.append(raw[i] as string, raw[i + 1] as string);
-  return header;
-}
-
-function tooLarge(readMaxBytes: number, size?: number): ConnectError {
-  const what = size === undefined ? "message size" : `message size ${size}`;
-  return new ConnectError(
-    `${what} is larger than configured readMaxBytes ${readMaxBytes}`,
-    Code.ResourceExhausted,
-  );
 }
