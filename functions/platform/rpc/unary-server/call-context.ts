@@ -97,6 +97,7 @@ export interface CallContextInit {
 export function createCallContext({ spec, request, timeoutMs, binary }: CallContextInit) {
   const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   const callSignal = new CallSignal(request, deadline);
+  // Getters in the literal are own and enumerable: a spread copies them as it would a field.
   const context = {
     kind: spec.kind,
     method: spec.method,
@@ -104,41 +105,64 @@ export function createCallContext({ spec, request, timeoutMs, binary }: CallCont
     service: spec.method.parent,
     requestMethod: request.method,
     protocolName: "connect",
-    shutdownSignal: undefined,
-    url: request.url,
-    contextValues: undefined,
     timeoutMs: deadline === undefined ? () => undefined : () => deadline - Date.now(),
+    shutdownSignal: undefined,
+    get requestSignal() {
+      return request.signal;
+    },
     requestHeader: new Headers(request.headers),
+    url: request.url,
     responseHeader: new Headers({
       "content-type": binary ? "application/proto" : "application/json",
     }),
+    contextValues: undefined,
+    get signal() {
+      return callSignal.signal;
+    },
     responseTrailer: new Headers(),
     abort: (reason?: unknown) => callSignal.abort(reason),
     values: createContextValues(),
   };
-  lazy(context, "requestSignal", () => request.signal);
-  lazy(context, "signal", () => callSignal.signal);
-  return context as typeof context & CallContext;
+  return context satisfies CallContext;
 }
+
+type Context = ReturnType<typeof createCallContext>;
 
 /** `invokeUnaryImplementation`, passing the signal on without reading it. */
 export async function invokeUnary(
   spec: UnarySpec,
-  context: CallContext,
+  context: Context,
   input: UnaryRequest["message"],
   interceptors: readonly Interceptor[],
 ): Promise<UnaryResponse["message"]> {
   const method = spec.method as DescMethodUnary;
   const service = method.parent;
   const implement = async (req: UnaryRequest): Promise<UnaryResponse> => {
+    // The stock context spread, then the request's service, headers, signal and values.
     const implContext = {
-      ...withoutSignal(context),
+      kind: context.kind,
+      method: context.method,
+      impl: context.impl,
       service: req.service,
+      requestMethod: context.requestMethod,
+      protocolName: context.protocolName,
+      timeoutMs: context.timeoutMs,
+      shutdownSignal: context.shutdownSignal,
+      get requestSignal() {
+        return context.requestSignal;
+      },
       requestHeader: req.header,
+      url: context.url,
+      responseHeader: context.responseHeader,
+      contextValues: context.contextValues,
+      get signal() {
+        return req.signal;
+      },
+      responseTrailer: context.responseTrailer,
+      abort: context.abort,
       values: req.contextValues,
     };
-    lazy(implContext, "signal", () => req.signal);
-    const output = await spec.impl(req.message, implContext as unknown as HandlerContext);
+    const output = await spec.impl(req.message, implContext satisfies HandlerContext);
     return {
       message: create(method.output, output),
       stream: false,
@@ -150,8 +174,8 @@ export async function invokeUnary(
   };
   // Per call, as stock: an interceptor may keep state between its outer and inner function.
   let next = implement as (req: UnaryRequest) => Promise<UnaryResponse>;
-  for (const interceptor of [...interceptors].reverse()) {
-    next = interceptor(next as Parameters<Interceptor>[0]) as typeof next;
+  for (let i = interceptors.length - 1; i >= 0; i--) {
+    next = (interceptors[i] as Interceptor)(next as Parameters<Interceptor>[0]) as typeof next;
   }
   const request = {
     stream: false as const,
@@ -159,34 +183,17 @@ export async function invokeUnary(
     method,
     requestMethod: context.requestMethod,
     url: context.url,
+    get signal() {
+      return context.signal;
+    },
     header: context.requestHeader,
     service,
     contextValues: context.values,
-  };
-  lazy(request, "signal", () => context.signal);
-  const { message, header, trailer } = await next(request as unknown as UnaryRequest);
+  } satisfies UnaryRequest;
+  const { message, header, trailer } = await next(request);
   copyHeaders(header, context.responseHeader);
   copyHeaders(trailer, context.responseTrailer);
   return message;
-}
-
-/** An enumerable getter, so a spread (`{ ...req }`) copies the value as it would a field. */
-function lazy(target: object, key: string, get: () => unknown): void {
-  Object.defineProperty(target, key, { get, enumerable: true, configurable: true });
-}
-
-function withoutSignal(context: CallContext): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(context)) {
-    if (key === "signal" || key === "requestSignal") continue;
-    copy[key] = (context as unknown as Record<string, unknown>)[key];
-  }
-  lazy(
-    copy,
-    "requestSignal",
-    () => (context as unknown as { requestSignal: unknown }).requestSignal,
-  );
-  return copy;
 }
 
 // As stock, deleting while iterating (which can skip a key) included.

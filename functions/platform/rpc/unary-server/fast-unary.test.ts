@@ -1,4 +1,5 @@
 import { create, toBinary } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { GetProductRequestSchema } from "../../../gen/catalog/v1/catalog_pb.js";
 import {
@@ -8,6 +9,7 @@ import {
   GET_PRODUCT,
   ids,
   SERVED_BY,
+  stashedContexts,
 } from "./testing.js";
 
 // Differential: every request goes to an app on the stock path and to one on the fast path,
@@ -279,6 +281,30 @@ describe("the fast unary path answers as the stock handler", () => {
     expect(stockServedBy).toBe(c.via === "none" ? null : "stock");
     expect(fastServedBy).toBe(c.via === "none" ? null : c.via);
   });
+
+  it.each([
+    ["succeeded", ids.stash],
+    ["failed", ids.stashAndFail],
+  ])(
+    "leaves the signal of a call that %s aborted, as stock, though it was never read",
+    async (_, id) => {
+      const signalAfter = async (app: typeof stock) => {
+        stashedContexts.length = 0;
+        await send(app, { name: id, via: "fast", headers: proto, body: () => binary(id) });
+        const { signal } = stashedContexts[0] as HandlerContext;
+        const reason = signal.reason as { name?: string; code?: number; message?: string };
+        return {
+          aborted: signal.aborted,
+          name: reason?.name,
+          code: reason?.code,
+          message: reason?.message,
+        };
+      };
+      const expected = await signalAfter(stock);
+      expect(expected.aborted).toBe(true);
+      expect(await signalAfter(fast)).toEqual(expected);
+    },
+  );
 
   it("sees the stock answers it is compared with", async () => {
     const ok = await send(stock, cases[0] as Case);

@@ -53,7 +53,14 @@ export const ids = {
   crash: "018f4e9a-7c1d-7000-8000-000000000005",
   /** An internal ConnectError reading like a bad request body, which serve.ts blames on callers. */
   parseLike: "018f4e9a-7c1d-7000-8000-000000000006",
+  /** Succeeds, keeping its context in `stashedContexts` without reading the signal. */
+  stash: "018f4e9a-7c1d-7000-8000-000000000007",
+  /** Fails like `missing`, keeping its context in `stashedContexts` without reading the signal. */
+  stashAndFail: "018f4e9a-7c1d-7000-8000-000000000008",
 } as const;
+
+/** Contexts of the calls `ids.stash` and `ids.stashAndFail` made, to look at after the call. */
+export const stashedContexts: HandlerContext[] = [];
 
 /** Set on every answer by the canned implementation: which path served the call. */
 export const SERVED_BY = "x-served-by";
@@ -76,6 +83,12 @@ async function getProduct(req: { id: string }, context: HandlerContext): Promise
   const lazy = Object.getOwnPropertyDescriptor(context, "signal")?.get !== undefined;
   context.responseHeader.set(SERVED_BY, lazy ? "fast" : "stock");
   switch (req.id) {
+    case ids.stash:
+      stashedContexts.push(context);
+      break;
+    case ids.stashAndFail:
+      stashedContexts.push(context);
+      throw new ConnectError("no such product", Code.NotFound);
     case ids.missing:
       throw new ConnectError("no such product", Code.NotFound, { "x-why": "canned" }, [
         {
