@@ -12,7 +12,11 @@
 
 import { rabbitUnreachable } from "../functions/platform/bus/rabbitmq/namespace.js";
 import { inCi, redactUrl } from "../functions/platform/testing/environment.js";
-import { adminUrl, createDatabase, postgresUnreachable } from "./databases.js";
+import {
+  adminUrl,
+  createScratchDatabase,
+  postgresUnreachable,
+} from "../functions/platform/testing/postgres-server.js";
 import type { SetupName } from "./options.js";
 import { benchRabbitUrl, type OpenTransport, openTransport } from "./transports.js";
 
@@ -67,7 +71,7 @@ async function openPostgresRabbit(dataDir: string): Promise<SetupOpening> {
     if (inCi) throw new Error(`${why}; under CI=true Postgres and RabbitMQ must be running`);
     return { ok: false, why };
   }
-  const created = await createDatabase();
+  const created = await createScratchDatabase("slipway_bench");
   try {
     const opening = await openTransport("rabbitmq", dataDir);
     if (!opening.ok) {

@@ -13,12 +13,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  createScratchDatabase,
+  postgresUnreachable,
+} from "../functions/platform/testing/postgres-server.js";
+import {
   type CpuProfile,
   type ProfileSummary,
   renderProfileMarkdown,
   summarizeProfile,
 } from "./cpu-profile.js";
-import { createDatabase, postgresUnreachable } from "./databases.js";
 import { failureOf, type LoadResult, runLoad } from "./load.js";
 import { PAGE_SIZE, PRODUCTS } from "./paths/paths.js";
 import { endpointRequests } from "./paths/paths-report.js";
@@ -48,7 +51,7 @@ async function profile(): Promise<void> {
   if (unreachable !== undefined) throw new Error(`Postgres is not reachable: ${unreachable}`);
   await rm(profileDir, { recursive: true, force: true });
   await mkdir(profileDir, { recursive: true });
-  const database = await createDatabase();
+  const database = await createScratchDatabase("slipway_bench");
   const servers: RunningServer[] = [];
   let load: LoadResult;
   let window: { fromUs: number; toUs: number };

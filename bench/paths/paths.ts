@@ -14,7 +14,11 @@
 
 import { isDeepStrictEqual } from "node:util";
 import { inCi, redactUrl } from "../../functions/platform/testing/environment.js";
-import { adminUrl, createDatabase, postgresUnreachable } from "../databases.js";
+import {
+  adminUrl,
+  createScratchDatabase,
+  postgresUnreachable,
+} from "../../functions/platform/testing/postgres-server.js";
 import { interruptible } from "../interrupt.js";
 import type { LoadResult } from "../load.js";
 import { type Measurable, measure } from "../measure.js";
@@ -64,7 +68,7 @@ export function measurePaths(options: BenchOptions): Promise<PathsOutcome> {
       if (inCi) throw new Error(`${why}; under CI=true it must be running`);
       return { ok: false, why };
     }
-    const database = await createDatabase();
+    const database = await createScratchDatabase("slipway_bench");
     // Gateways stop before the services they call, so no call in flight fails for want of one.
     const fronts: RunningServer[] = [];
     const services: RunningServer[] = [];

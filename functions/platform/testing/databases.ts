@@ -13,9 +13,8 @@
  *   afterAll(() => database.drop());
  * });
  */
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { inCi, redactUrl } from "./environment.js";
+import { adminUrl, createScratchDatabase, postgresUnreachable } from "./postgres-server.js";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -28,21 +27,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-async function postgresReachable(): Promise<string | undefined> {
-  const sql = postgres(adminUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`select 1`;
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-const unreachable = await postgresReachable();
+const unreachable = await postgresUnreachable();
 
 if (unreachable && !inCi) {
   console.warn(
@@ -63,21 +48,6 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   if (unreachable) {
     throw new Error(`Postgres at ${redactUrl(adminUrl)} is required under CI: ${unreachable}`);
   }
-  const name = `slipway_test_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    kind,
-    url: url.toString(),
-    dataDir: "memory://",
-    drop: async () => {
-      try {
-        await admin.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await admin.end({ timeout: 5 });
-      }
-    },
-  };
+  const database = await createScratchDatabase("slipway_test");
+  return { kind, url: database.url, dataDir: "memory://", drop: database.drop };
 }

@@ -1,27 +1,28 @@
-// Fresh Postgres databases for the parts of the bench that run on real Postgres (orders on
-// postgres-rabbitmq, the paths): made on the server at TEST_DATABASE_URL, as the tests make
-// theirs, and dropped afterwards.
-//
-//   if ((await postgresUnreachable()) === undefined) {
-//     const database = await createDatabase();
-//     try { ...database.url... } finally { await database.drop(); }
-//   }
-
+/**
+ * The Postgres server tests and benchmarks make their scratch databases on (TEST_DATABASE_URL,
+ * default the local server): whether it answers, and a fresh database on it, dropped on demand.
+ * No side effects on import; `databases.ts` adds the tests' skip-or-fail policy on top.
+ *
+ * @example
+ * if ((await postgresUnreachable()) === undefined) {
+ *   const database = await createScratchDatabase("slipway_bench");
+ *   try { ...database.url... } finally { await database.drop(); }
+ * }
+ */
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 
-/** The server fresh bench databases are made on, as the tests make theirs. */
 export const adminUrl =
   process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-export interface BenchDatabase {
+export interface ScratchDatabase {
   url: string;
-  /** The server's version, for the report. */
+  /** The server's version, e.g. "15.19", for reports. */
   version: string;
   drop(): Promise<void>;
 }
 
-/** Why Postgres cannot be used, or undefined when it can. */
+/** Why the server cannot be used, or undefined when it can. */
 export async function postgresUnreachable(): Promise<string | undefined> {
   const sql = postgres(adminUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
   try {
@@ -34,8 +35,9 @@ export async function postgresUnreachable(): Promise<string | undefined> {
   }
 }
 
-export async function createDatabase(): Promise<BenchDatabase> {
-  const name = `slipway_bench_${randomBytes(6).toString("hex")}`;
+/** A new empty database named `<prefix>_<random>`; `drop()` removes it, connections and all. */
+export async function createScratchDatabase(prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database ${name}`);
