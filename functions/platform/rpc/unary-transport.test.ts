@@ -1,6 +1,7 @@
 // Interop of slipway's unary transport (unary-transport.ts) with connect-node's server and with
 // slipway's own Hono mount, in binary and JSON: every call gives what connect-node's transport
 // gives (table below), plus the behaviours slipway relies on, checked outright.
+import { getEventListeners } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -276,6 +277,26 @@ describe.each(Object.keys(servers))("against the %s", (name) => {
     expect(seen.get(REQUEST_ID_HEADER)).toBe("req-1");
     expect(seen.get(CREDENTIAL_HEADER)).toMatch(/^ey/);
     expect(seen.get("connect-timeout-ms")).toBe("2000");
+  });
+
+  it("sends no deadline for a timeout of 0, as connect-node does", async () => {
+    const catalog = createClient(CatalogService, fast(server.url, true));
+    await catalog.getProduct({ id: "p1" }, { timeoutMs: 0 });
+    expect(seen.has("connect-timeout-ms")).toBe(false);
+  });
+
+  it("leaves no listener on a signal the caller passes to many calls", async () => {
+    const controller = new AbortController();
+    const catalog = createClient(CatalogService, fast(server.url, true));
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        catalog.getProduct({ id: "p1" }, { signal: controller.signal }),
+      ),
+    );
+    await expect(
+      catalog.getProduct({ id: "missing" }, { signal: controller.signal }),
+    ).rejects.toThrow();
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("reports what an interceptor throws as connect-node does", async () => {
