@@ -309,6 +309,14 @@ describe.each(Object.keys(servers))("against the %s", (name) => {
     expect(mine).toMatchObject({ code: "Unknown", message: "refused" });
   });
 
+  it("honours a signal an interceptor passes on in place of the call's", async () => {
+    const own: Interceptor = (next) => (req) => next({ ...req, signal: abortSoon() });
+    const call = (c: Catalog) => c.getProduct({ id: "slow" });
+    const mine = await outcome(fast(server.url, true, [own]), call);
+    expect(mine).toEqual(await outcome(stock(server.url, true, [own]), call));
+    expect(mine).toMatchObject({ code: "Canceled" });
+  });
+
   it("sends the call where an interceptor points it", async () => {
     const paths: string[] = [];
     const other = await listenNode(

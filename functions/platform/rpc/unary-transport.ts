@@ -230,6 +230,8 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
     async unary(method, signal, timeoutMs, header, input, contextValues) {
       const deadline =
         timeoutMs === undefined ? options.defaultTimeoutMs : timeoutMs <= 0 ? undefined : timeoutMs;
+      // Before the call starts: a bad input throws with no timer or listener left behind.
+      const message = create(method.input, input);
       const call = new UnaryCall(signal, deadline);
       const req = call.request({
         stream: false,
@@ -239,7 +241,7 @@ export function createUnaryTransport(options: UnaryTransportOptions): Transport 
         url: wireOf(method).url,
         header: requestHeader(method.methodKind, useBinaryFormat, deadline, header, true),
         contextValues: contextValues ?? createContextValues(),
-        message: create(method.input, input),
+        message,
       });
       try {
         const response = await chain(req);
