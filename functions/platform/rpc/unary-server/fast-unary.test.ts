@@ -138,6 +138,30 @@ const cases: Case[] = [
     body: chunked(new Uint8Array(200), new Uint8Array(200)),
   },
   {
+    name: "content-length above the body's",
+    via: "none",
+    headers: { ...proto, "content-length": "100" },
+    body: () => binary(ids.found),
+  },
+  {
+    name: "content-length below the body's",
+    via: "none",
+    headers: { ...proto, "content-length": "5" },
+    body: () => binary(ids.found),
+  },
+  {
+    name: "content-length not a number",
+    via: "fast",
+    headers: { ...proto, "content-length": "many" },
+    body: () => binary(ids.found),
+  },
+  {
+    name: "content-length beyond safe integers",
+    via: "fast",
+    headers: { ...proto, "content-length": "99999999999999999999" },
+    body: () => binary(ids.found),
+  },
+  {
     name: "error with details and metadata",
     via: "fast",
     headers: proto,

@@ -22,6 +22,7 @@
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import {
+  createAsyncIterable,
   createMethodSerializationLookup,
   readAllBytes,
   validateReadWriteMaxBytes,
@@ -74,11 +75,7 @@ export function createFastUnaryHandler(
     let body: Uint8Array;
     try {
       if (timeout.error) throw timeout.error;
-      const bytes = await readAllBytes(
-        bodyOf(request),
-        limits.readMaxBytes,
-        request.headers.get(headerUnaryContentLength),
-      );
+      const bytes = await readBody(request, limits.readMaxBytes);
       const input = serialization.getI(binary).parse(bytes);
       const output = await invokeUnary(spec, context, input, options.interceptors);
       body = serialization.getO(binary).serialize(output);
@@ -104,21 +101,24 @@ export function createFastUnaryHandler(
 }
 
 /**
- * The body, read only when `readAllBytes` asks, so an oversized `content-length` fails with
- * ResourceExhausted before a byte is read, as on the stock path. With a length, in one read
- * (which `@hono/node-server` does straight from the socket); without one (chunked, as the
- * connect-node client sends), chunk by chunk, so reading stops at `readMaxBytes` instead of
- * the server buffering whatever a caller sends.
+ * The body as `readAllBytes` reads it, with its errors: ResourceExhausted past `readMaxBytes`
+ * (for an oversized `content-length`, before a byte is read), InvalidArgument when the body
+ * and its `content-length` disagree. The usual case, a body of the length its header gives,
+ * is read in one go (which `@hono/node-server` does straight from the socket) and taken as is;
+ * a body without a length (chunked, as the connect-node client sends) is read chunk by chunk,
+ * so reading stops at `readMaxBytes` instead of the server buffering whatever a caller sends.
  */
-function bodyOf(request: Request): AsyncIterable<Uint8Array> {
-  if (/^\d+$/.test(request.headers.get(headerUnaryContentLength) ?? "")) {
-    return {
-      async *[Symbol.asyncIterator]() {
-        yield new Uint8Array(await request.arrayBuffer());
-      },
-    };
+async function readBody(request: Request, readMaxBytes: number): Promise<Uint8Array> {
+  const lengthHeader = request.headers.get(headerUnaryContentLength);
+  // Parsed as readAllBytes parses it.
+  const length = lengthHeader === null ? Number.NaN : Number.parseInt(lengthHeader, 10);
+  if (!Number.isSafeInteger(length) || length < 0) {
+    return readAllBytes(chunksOf(request.body), readMaxBytes, lengthHeader);
   }
-  return chunksOf(request.body);
+  if (length > readMaxBytes) return readAllBytes(chunksOf(null), readMaxBytes, lengthHeader);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength === length) return bytes;
+  return readAllBytes(createAsyncIterable([bytes]), readMaxBytes, lengthHeader);
 }
 
 // Like the stock adapter, stopping early leaves the stream as it is rather than cancelling it.
