@@ -193,6 +193,18 @@ const cases: Case[] = [
     body: () => binary(ids.slow),
   },
   {
+    name: "deadline passed before the signal is first read",
+    via: "fast",
+    headers: { ...proto, "connect-timeout-ms": "10" },
+    body: () => binary(ids.lateReader),
+  },
+  {
+    name: "signal read in time",
+    via: "fast",
+    headers: { ...proto, "connect-timeout-ms": "10000" },
+    body: () => binary(ids.lateReader),
+  },
+  {
     name: "deadline met",
     via: "fast",
     headers: { ...proto, "connect-timeout-ms": "10000" },
@@ -336,6 +348,11 @@ describe("the fast unary path answers as the stock handler", () => {
     const late = await send(stock, cases.find((c) => c.name === "deadline exceeded") as Case);
     expect(late.status).toBe(504);
     expect(await late.json()).toMatchObject({ code: "deadline_exceeded" });
+    const lateReader = await send(
+      stock,
+      cases.find((c) => c.name === "deadline passed before the signal is first read") as Case,
+    );
+    expect(lateReader.status).toBe(504);
     const echo = await send(stock, cases.find((c) => c.name === "header and trailer echo") as Case);
     expect(echo.headers.get("x-echo")).toBe("hello");
     expect(echo.headers.get("trailer-x-echo-trailer")).toBe("hello");

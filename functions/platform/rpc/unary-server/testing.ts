@@ -47,6 +47,8 @@ export const ids = {
   missing: "018f4e9a-7c1d-7000-8000-000000000002",
   /** Waits until the call's signal aborts (the deadline), then fails with its reason. */
   slow: "018f4e9a-7c1d-7000-8000-000000000003",
+  /** Sleeps 50 ms without looking at its signal, then fails with its reason if it aborted. */
+  lateReader: "018f4e9a-7c1d-7000-8000-000000000009",
   /** Echoes `x-echo` as a response header and `x-echo-trailer` as a trailer. */
   echo: "018f4e9a-7c1d-7000-8000-000000000004",
   /** Throws a plain Error: the error interceptor answers `internal`. */
@@ -105,6 +107,10 @@ async function getProduct(req: { id: string }, context: HandlerContext): Promise
         });
       });
       throw context.signal.reason;
+    case ids.lateReader:
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (context.signal.aborted) throw context.signal.reason;
+      break;
     case ids.echo:
       context.responseHeader.set("x-echo", context.requestHeader.get("x-echo") ?? "");
       context.responseTrailer.set("x-echo-trailer", context.requestHeader.get("x-echo") ?? "");
