@@ -3,7 +3,8 @@
  * runs under `@hono/node-server` locally and `hono/aws-lambda` in the cloud. Every protocol is
  * on: Connect (binary and JSON), gRPC-web, and gRPC where the server speaks HTTP/2. Every call
  * gets a SERVER span continuing the caller's trace and a duration metric (tracing.ts).
- * Connect unary POSTs take a cheaper path into the same handlers (unary-server/fast-unary.ts).
+ * Connect unary POSTs take a fast path to the same implementations and interceptors, with the
+ * same answers and a fraction of the adapter work (unary-server/fast-unary.ts).
  *
  * @example
  * const app = new Hono();
@@ -42,6 +43,8 @@ export function mountConnect(
   routes: (router: ConnectRouter) => void,
   options: MountConnectOptions = {},
 ): ConnectRouter {
+  // The fast path gets these same options: one added here must be honoured there too
+  // (FastUnaryOptions), or its routes left to the stock handler.
   const routerOptions = {
     // Tracing first, so its span and duration cover every other interceptor.
     interceptors: [serverTracing, ...(options.interceptors ?? [])],

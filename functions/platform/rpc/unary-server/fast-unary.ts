@@ -9,7 +9,7 @@
  *
  * The protocol is connect-es's own, step for step as its Connect unary handler
  * (protocol-connect/handler-factory.js) and through its exported pieces: `parseTimeout`,
- * `readAllBytes` (readMaxBytes, content-length), the router's serializers, the router's
+ * `readAllBytes`' limits and errors (readMaxBytes, content-length), the router's serializers, the router's
  * interceptors in order, `errorToJsonBytes` with details and metadata, `codeToHttpStatus`,
  * `trailerMux`. The differential test (fast-unary.test.ts) holds it to the stock answers, byte
  * for byte. Anything else (GET, streaming methods, compressed bodies, gRPC, gRPC-web, other
