@@ -2,54 +2,45 @@
 // cold-started in a fresh `node` with only the AWS SDK resolvable beside it (as the Lambda
 // runtime provides), a real Postgres and the SNS/SQS bus, and invoked once with the event AWS
 // sends. COLD_START_RUNS=5 repeats each cold start and prints the medians.
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
 import {
   createTestDatabase,
   databaseKinds,
   type TestDatabase,
 } from "../platform/testing/databases.js";
-import {
-  type Bundle,
-  bundleEntry,
-  findLambdaEntries,
-  functionsDir,
-  type LambdaEntry,
-} from "./bundle.js";
+import { type Bundle, bundleEntry, findLambdaEntries, type LambdaEntry } from "./bundle.js";
 import { type ColdStart, coldStart, firstInvocations } from "./cold-start.js";
+import {
+  type LambdaEnvironment,
+  type LambdaFolder,
+  lambdaEnvironment,
+  lambdaFolder,
+  servicesWithDatabase as withDatabase,
+} from "./cold-start-setup.js";
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 1);
-// One per test run: identity seals its signing keys with it, and every cold start must read them.
-const IDENTITY_KEY_SECRET = randomBytes(32).toString("hex");
-const SDK = fileURLToPath(new URL("../../node_modules/@aws-sdk", import.meta.url));
 
 const entries = await findLambdaEntries();
-const servicesWithDatabase = [...new Set(entries.map((entry) => entry.service))].filter((service) =>
-  existsSync(join(functionsDir, service, "db", "migrations")),
-);
+const servicesWithDatabase = withDatabase(entries);
 const bundles = new Map<string, Bundle>();
 const timings = new Map<string, { importMs: number[]; firstCallMs: number[] }>();
+let place: LambdaFolder;
 let root: string;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "slipway-build-"));
-  await mkdir(join(root, "node_modules"));
-  await symlink(SDK, join(root, "node_modules", "@aws-sdk"), "dir");
+  place = await lambdaFolder("slipway-build-");
+  root = place.root;
   for (const entry of entries) {
-    bundles.set(entry.name, await bundleEntry(entry, { outdir: join(root, "dist") }));
+    bundles.set(entry.name, await bundleEntry(entry, { outdir: place.outdir }));
   }
 }, 180_000);
 
 afterAll(async () => {
   if (timings.size > 0) console.log(renderTimings());
-  await rm(root, { recursive: true, force: true });
+  await place?.remove();
 });
 
 describe("npm run build", () => {
@@ -102,60 +93,22 @@ describe("npm run build", () => {
 });
 
 describe.skipIf(!databaseKinds.includes("postgres"))("each bundle, cold-started", () => {
-  // The migrator provisions a login role per service; roles belong to the whole cluster, so
-  // this run's own names, dropped afterwards.
-  const rolePrefix = `slipway_b${randomBytes(4).toString("hex")}`;
-  const roleOf = (service: string) => `${rolePrefix}_${service}`;
   let database: TestDatabase;
+  let environment: LambdaEnvironment;
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
+    environment = lambdaEnvironment({
+      databaseUrl: database.url as string,
+      dataDir: place.dataDir,
+      services: servicesWithDatabase,
+    });
   });
 
   afterAll(async () => {
     if (!database) return;
     await database.drop();
-    const cluster = new URL(database.url as string);
-    cluster.pathname = "/postgres";
-    const admin = postgres(cluster.toString(), { max: 1, onnotice: () => {} });
-    try {
-      for (const service of servicesWithDatabase) {
-        await admin.unsafe(`drop role if exists ${roleOf(service)}`);
-      }
-    } finally {
-      await admin.end({ timeout: 1 });
-    }
-  });
-
-  // The migrator's connections: the administrator's, and each service's as its own role.
-  const migratorEnvironment = (): Record<string, string> => {
-    const env: Record<string, string> = { ADMIN_DATABASE_URL: database.url as string };
-    for (const service of servicesWithDatabase) {
-      const url = new URL(database.url as string);
-      url.username = roleOf(service);
-      url.password = `pw-${rolePrefix}`;
-      env[`${service.toUpperCase()}_DATABASE_URL`] = url.toString();
-    }
-    return env;
-  };
-
-  // What the deployed functions get, and nothing from this process's environment.
-  const environment = (entry: LambdaEntry): Record<string, string> => ({
-    PATH: process.env.PATH ?? "",
-    AWS_LAMBDA_FUNCTION_NAME: `slipway-test-${entry.name}`,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    // Nothing leaves this machine: the discard port refuses connections.
-    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
-    BUS: "sns-sqs",
-    BUS_NAMESPACE: "slipway-build-test",
-    DATABASE_URL: database.url as string,
-    DATA_DIR: join(root, "data"),
-    INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
-    IDENTITY_KEY_SECRET,
-    LOG_LEVEL: "WARN",
-    ...(entry.service === "migrator" ? migratorEnvironment() : {}),
+    await environment.dropRoles();
   });
 
   it.each(entries)("$name imports and answers its first invocation", async (entry) => {
@@ -163,7 +116,7 @@ describe.skipIf(!databaseKinds.includes("postgres"))("each bundle, cold-started"
     const calls = firstInvocations(entry, bundle.exports);
     const runs: ColdStart[] = [];
     for (let run = 0; run < RUNS; run++) {
-      runs.push(await coldStart(bundle.file, calls, environment(entry)));
+      runs.push(await coldStart(bundle.file, calls, environment.of(entry)));
     }
     for (const run of runs) {
       expect(run.error, run.stderr).toBeUndefined();
