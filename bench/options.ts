@@ -7,7 +7,14 @@ export type TransportName = (typeof transportNames)[number];
 export const setupNames = ["embedded", "postgres-rabbitmq"] as const;
 export type SetupName = (typeof setupNames)[number];
 /** The parts of the bench, run in this order. */
-export const sectionNames = ["paths", "gateway", "events", "orders"] as const;
+export const sectionNames = [
+  "paths",
+  "gateway",
+  "events",
+  "orders",
+  "coldstart",
+  "startup",
+] as const;
 export type SectionName = (typeof sectionNames)[number];
 
 export interface BenchOptions {
@@ -30,17 +37,23 @@ export interface BenchOptions {
   /** Orders per second offered in the orders latency phase. */
   orderRate: number;
   setups: SetupName[];
+  /** Rounds of cold starts (every Lambda entry, then the empty handler, per round). */
+  coldStartRounds: number;
+  /** `npm start` runs, each from a fresh data directory and again on the same one. */
+  startRounds: number;
   sections: SectionName[];
 }
 
 export const usage = `Usage: npm run bench -- [--smoke] [--rounds N] [--duration S] [--warmup S] [--connections N]
                         [--events N] [--event-concurrency N] [--event-rate R]
                         [--transports a,b] [--order-seconds S] [--order-concurrency N]
-                        [--order-rate R] [--setups a,b] [--sections a,b]
+                        [--order-rate R] [--setups a,b] [--cold-start-rounds N]
+                        [--start-rounds N] [--sections a,b]
 
   --smoke                a few seconds, for CI: paths 1 round of 1 s without warm-up, gateway 1
                          round of 1 s after a 1 s warm-up, 100 events per transport, orders
-                         phases of 1 s (writes results/smoke.*)
+                         phases of 1 s, cold starts of one entry per kind and the migrator
+                         once, one fresh and one warm \`npm start\` (writes results/smoke.*)
   --rounds N             measured rounds per scenario (paths: per path and endpoint),
                          interleaved A B A B ... (default 3)
   --duration S           seconds per round (default 10)
@@ -57,6 +70,10 @@ export const usage = `Usage: npm run bench -- [--smoke] [--rounds N] [--duration
                          closed loop (default 16)
   --order-rate R         orders per second in the latency phase, open loop (default 5)
   --setups a,b           where the orders run (default ${setupNames.join(",")})
+  --cold-start-rounds N  rounds of cold starts, every Lambda entry and the empty handler
+                         interleaved (default 5)
+  --start-rounds N       \`npm start\` runs, each on a fresh data directory, then again on it
+                         (default 3)
   --sections a,b         parts of the bench to run (default ${sectionNames.join(",")}); a run of
                          some writes results/<latest|smoke>-<sections>.*, never the full files`;
 
@@ -78,6 +95,8 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
       "order-concurrency": { type: "string" },
       "order-rate": { type: "string" },
       setups: { type: "string" },
+      "cold-start-rounds": { type: "string" },
+      "start-rounds": { type: "string" },
       sections: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -98,6 +117,8 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
     orderConcurrency: positiveInt("order-concurrency", values["order-concurrency"], 16),
     orderRate: positiveInt("order-rate", values["order-rate"], 5),
     setups: parseList("setups", values.setups, setupNames),
+    coldStartRounds: positiveInt("cold-start-rounds", values["cold-start-rounds"], smoke ? 1 : 5),
+    startRounds: positiveInt("start-rounds", values["start-rounds"], smoke ? 1 : 3),
     sections: parseList("sections", values.sections, sectionNames),
   };
 }

@@ -7,6 +7,7 @@
 
 import { rename, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
+import { type ColdStartsReport, renderColdStartsMarkdown } from "./cold-starts-report.js";
 import type { TransportResult } from "./events.js";
 import { renderEventsMarkdown } from "./events-report.js";
 import type { LoadResult } from "./load.js";
@@ -15,6 +16,7 @@ import type { SetupResult } from "./orders.js";
 import { renderOrdersMarkdown } from "./orders-report.js";
 import { type PathsReport, renderPathsMarkdown } from "./paths/paths-report.js";
 import type { Scenario } from "./scenarios.js";
+import { renderStartupMarkdown, type StartupReport } from "./startup-report.js";
 import { median } from "./stats.js";
 
 export interface ScenarioSummary {
@@ -44,6 +46,10 @@ export interface BenchReport {
   events: TransportResult[];
   /** The order saga, placed → CONFIRMED, per setup (orders-report.ts says how). */
   orders: SetupResult[];
+  /** Every Lambda bundle's size and cold start, against an empty handler's (cold-starts.ts). */
+  coldStarts?: ColdStartsReport;
+  /** `npm start` until ready, fresh and warm DATA_DIR (startup.ts). */
+  startup?: StartupReport;
 }
 
 export function buildReport(
@@ -52,6 +58,7 @@ export function buildReport(
   rounds: Map<Scenario, LoadResult[]>,
   events: TransportResult[],
   orders: SetupResult[],
+  starts: { coldStarts?: ColdStartsReport; startup?: StartupReport } = {},
 ): BenchReport {
   const scenarios = [...rounds].map(([scenario, results]) => ({
     name: scenario.name,
@@ -98,6 +105,8 @@ export function buildReport(
       : {}),
     events,
     orders,
+    ...(starts.coldStarts ? { coldStarts: starts.coldStarts } : {}),
+    ...(starts.startup ? { startup: starts.startup } : {}),
   };
 }
 
@@ -115,7 +124,11 @@ export function renderMarkdown(report: BenchReport): string {
     ...(options.sections.includes("events")
       ? [...renderEventsMarkdown(report.events, options), ""]
       : []),
-    ...(options.sections.includes("orders") ? renderOrdersMarkdown(report.orders, options) : []),
+    ...(options.sections.includes("orders")
+      ? [...renderOrdersMarkdown(report.orders, options), ""]
+      : []),
+    ...(report.coldStarts ? [...renderColdStartsMarkdown(report.coldStarts), ""] : []),
+    ...(report.startup ? renderStartupMarkdown(report.startup) : []),
   ];
   return `${lines.join("\n").trimEnd()}\n`;
 }

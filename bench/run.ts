@@ -4,8 +4,12 @@
 // catalog over Connect (B), and through the gateway of a second system with TRACES=off (C, the
 // tracing overhead's baseline), under bounded load; then events end to end over each bus transport
 // (events.ts); then the order saga, placed → CONFIRMED, embedded and on Postgres + RabbitMQ
-// (orders.ts). `--sections` runs some of them. Prints figures; never asserts timings.
+// (orders.ts); then a cold start of every Lambda bundle against an empty handler's
+// (cold-starts.ts), and `npm start` until ready (startup.ts). `--sections` runs some of them.
+// Prints figures; never asserts timings.
 
+import { measureColdStarts } from "./cold-starts.js";
+import { summarizeColdStarts } from "./cold-starts-report.js";
 import { measureEvents } from "./events.js";
 import { BenchInterrupted } from "./interrupt.js";
 import { BenchFailure, measure } from "./measure.js";
@@ -15,6 +19,8 @@ import { measurePaths } from "./paths/paths.js";
 import { summarizePaths } from "./paths/paths-report.js";
 import { buildReport, renderMarkdown, writeReport } from "./report.js";
 import { prepareScenarios, prepareUntracedGateway } from "./scenarios.js";
+import { measureStartup } from "./startup.js";
+import { summarizeStartup } from "./startup-report.js";
 import { type RunningSystem, startSystem } from "./system.js";
 
 async function bench(options: BenchOptions): Promise<void> {
@@ -28,7 +34,14 @@ async function bench(options: BenchOptions): Promise<void> {
   // the machine.
   const events = run("events") ? await measureEvents(options) : [];
   const orders = run("orders") ? await measureOrders(options) : [];
-  const report = buildReport(options, paths, rounds, events, orders);
+  const coldStarts = run("coldstart")
+    ? summarizeColdStarts(await measureColdStarts(options))
+    : undefined;
+  if (coldStarts && "skipped" in coldStarts) {
+    process.stderr.write(`\n!!! coldstart SKIPPED: ${coldStarts.skipped}\n\n`);
+  }
+  const startup = run("startup") ? summarizeStartup(await measureStartup(options)) : undefined;
+  const report = buildReport(options, paths, rounds, events, orders, { coldStarts, startup });
   process.stdout.write(renderMarkdown(report));
   const files = await writeReport(report);
   process.stderr.write(`bench: wrote ${files.join(", ")}\n`);

@@ -179,7 +179,7 @@ async function isLive(url: string): Promise<boolean> {
 }
 
 // Listening on port 0 lets the OS pick; holding all servers open at once keeps the ports distinct.
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: count }, () => listen(createServer())));
   const ports = servers.map((server) => {
     const address = server.address();
