@@ -7,7 +7,7 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
 import {
   type Caller,
@@ -165,6 +165,59 @@ describe("internal credentials", () => {
     );
     const call = createClient(CatalogService, transport).getProduct({ id: "p-1" });
     expect(await codeOf(call)).toBe(Code.PermissionDenied);
+  });
+});
+
+describe("credentials reused while fresh", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Records the credential each call carries, after the real interceptor set it. */
+  function recording() {
+    const sent: string[] = [];
+    const recorder: Interceptor = (next) => (req) => {
+      sent.push(req.header.get(CREDENTIAL_HEADER) ?? "");
+      return next(req);
+    };
+    return { sent, recorder };
+  }
+
+  it("are signed once per caller and reused for half their lifetime, then signed anew", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { sent, recorder } = recording();
+    const client = catalog([signedBy(), recorder]);
+    const alice = callerValues({ subject: "user-a", scopes: new Set(["catalog:write"]) });
+    const bob = callerValues({ subject: "user-b", scopes: new Set(["catalog:write"]) });
+
+    await client.getProduct({ id: "p-1" }, { contextValues: alice });
+    await client.getProduct({ id: "p-1" }, { contextValues: alice });
+    await client.getProduct({ id: "p-1" }, { contextValues: bob });
+    vi.setSystemTime(Date.now() + 31_000);
+    const { product } = await client.getProduct({ id: "p-1" }, { contextValues: alice });
+
+    expect(sent[1]).toBe(sent[0]);
+    expect(sent[2]).not.toBe(sent[0]);
+    expect(sent[3]).not.toBe(sent[0]);
+    expect(product?.description).toBe("user-a|catalog:write");
+  });
+
+  it("are refused once expired, even after the callee verified them before", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const credential = await forged({});
+    const client = catalog([sending(credential)]);
+    expect(await codeOf(client.getProduct({ id: "p-1" }))).toBe("ok");
+
+    vi.setSystemTime(Date.now() + 66_000);
+
+    expect(await codeOf(client.getProduct({ id: "p-1" }))).toBe(Code.Unauthenticated);
+  });
+
+  it("are refused for scopes they do not carry, even when verified before", async () => {
+    const credential = await forged({ scope: "" });
+    const client = catalog([sending(credential)]);
+    expect(await codeOf(client.getProduct({ id: "p-1" }))).toBe("ok");
+    expect(await codeOf(client.createProduct({ sku: "S-1" }))).toBe(Code.PermissionDenied);
   });
 });
 
