@@ -130,6 +130,41 @@ describe.each(databaseKinds)("ListProducts on %s", (kind) => {
     expect(page.products).toHaveLength(await catalog.db.$count(products));
   });
 
+  it("keeps to the products whose name contains the query, ignoring case, page after page", async () => {
+    const tag = uniqueSku("TAG");
+    const names = [`50% off ${tag}`, `50 off ${tag}`, `a_b ${tag}`, `axb ${tag}`, `other ${tag}`];
+    const ids: string[] = [];
+    for (const name of names) {
+      const { product } = await catalog.client.createProduct({
+        sku: uniqueSku("LIST"),
+        name,
+        price: { amountMinor: 100n, currency: "EUR" },
+        initialStock: 1,
+      });
+      ids.push(product?.id ?? "");
+    }
+    await catalog.drain();
+
+    const tagged = await catalog.client.listProducts({ pageSize: 2, query: tag.toLowerCase() });
+    expect(tagged.products.map((product) => product.id)).toEqual(ids.slice(0, 2));
+    const rest = await catalog.client.listProducts({
+      pageSize: 10,
+      query: tag.toLowerCase(),
+      pageToken: tagged.nextPageToken,
+    });
+    expect(rest.products.map((product) => product.id)).toEqual(ids.slice(2));
+    expect(rest.nextPageToken).toBe("");
+
+    // `%` and `_` are text to find, not wildcards.
+    for (const [query, expected] of [
+      [`0% off ${tag}`, [ids[0]]],
+      [`a_b ${tag}`, [ids[2]]],
+    ] as const) {
+      const page = await catalog.client.listProducts({ query });
+      expect(page.products.map((product) => product.id)).toEqual(expected);
+    }
+  });
+
   it("answers InvalidArgument on page_token for a token it did not issue", async () => {
     const foreign = Buffer.from("v2:01890a5d-ac96-774b-bcce-b302099a8057").toString("base64url");
     for (const pageToken of ["garbage!", "djE6bm90LWEtdXVpZA", foreign]) {

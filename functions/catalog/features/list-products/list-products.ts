@@ -2,7 +2,7 @@
 // pagination on the id). Served from the listing read model, which the catalog's events keep
 // current.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { and, asc, gt, ilike } from "drizzle-orm";
+import { and, asc, gt, ilike, sql } from "drizzle-orm";
 import * as v from "valibot";
 import type { CatalogService } from "../../../gen/catalog/v1/catalog_pb.js";
 import { decodePageToken, encodePageToken } from "../../../platform/pagination/page-token.js";
@@ -32,21 +32,37 @@ export const listProductsRules = v.object({
 });
 
 export function listProducts(db: CatalogDb): ServiceImpl<typeof CatalogService>["listProducts"] {
-  return async (req) => {
-    const pageSize = req.pageSize || DEFAULT_PAGE_SIZE;
-    const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
-    // One extra row tells whether another page follows without a count query.
-    const rows = await db
+  // Built once per handle, not per call: under load, Drizzle building the page query again on
+  // every call was about a tenth of the service's busy time. The filter's shape varies (with or
+  // without a cursor, with or without a name query), so there is one statement per shape.
+  const prepare = (afterCursor: boolean, matching: boolean) =>
+    db
       .select()
       .from(productListings)
       .where(
         and(
-          after ? gt(productListings.id, after) : undefined,
-          req.query ? ilike(productListings.name, `%${escapeLike(req.query)}%`) : undefined,
+          afterCursor ? gt(productListings.id, sql.placeholder("after")) : undefined,
+          matching ? ilike(productListings.name, sql.placeholder("pattern")) : undefined,
         ),
       )
       .orderBy(asc(productListings.id))
-      .limit(pageSize + 1);
+      .limit(sql.placeholder("limit"))
+      .prepare(`catalog_list_products${afterCursor ? "_after" : ""}${matching ? "_matching" : ""}`);
+  const pages = {
+    first: { all: prepare(false, false), matching: prepare(false, true) },
+    after: { all: prepare(true, false), matching: prepare(true, true) },
+  };
+
+  return async (req) => {
+    const pageSize = req.pageSize || DEFAULT_PAGE_SIZE;
+    const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
+    const query = pages[after ? "after" : "first"][req.query ? "matching" : "all"];
+    // One extra row tells whether another page follows without a count query.
+    const rows = await query.execute({
+      after,
+      pattern: `%${escapeLike(req.query)}%`,
+      limit: pageSize + 1,
+    });
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     return {
