@@ -2,17 +2,10 @@
 // orders' queries and its RPC to catalog, and then every consumer of the saga's events (each a
 // child of the "outbox write" that recorded its event), reactions included. The identity relay
 // carries the trace to identity too. Spans collected by an in-memory exporter.
-import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import { SpanKind } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { startGateway } from "../../functions/gateway/services.js";
 import {
   authorized,
@@ -22,23 +15,11 @@ import {
   testJwks,
   testToken,
 } from "../../functions/gateway/testing.js";
+import { useInMemoryTracing } from "../../functions/platform/testing/in-memory-tracing.js";
 import { inProcessFetch } from "../../functions/platform/testing/in-process-fetch.js";
 import { useSaga } from "../saga/harness.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-beforeAll(() => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+const exporter = useInMemoryTracing({ resetBeforeEach: false });
 
 function finishedSpan(where: (span: ReadableSpan) => boolean): Promise<ReadableSpan> {
   return vi.waitFor(

@@ -3,14 +3,7 @@
 // transport itself carries the trace context (AMQP header, SQS attribute, embedded row), and a
 // received batch's span only links to its messages. Spans collected by an in-memory exporter.
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { productCreated } from "../../functions/catalog/events.js";
@@ -18,23 +11,11 @@ import { sqsEventHandler } from "../../functions/platform/bus/sns-sqs/sqs-event-
 import { parseEnvelope } from "../../functions/platform/events/envelope.js";
 import { inConsumerSpan } from "../../functions/platform/events/trace-context.js";
 import { createLogger } from "../../functions/platform/logger.js";
+import { useInMemoryTracing } from "../../functions/platform/testing/in-memory-tracing.js";
 import { type CatalogOnBus, productRow, startCatalogOnBus, uniqueTag } from "./catalog-on-bus.js";
 import { type OpenTransport, transports } from "./transports.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-beforeAll(() => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+const exporter = useInMemoryTracing({ resetBeforeEach: false });
 
 /** Waits for a finished span matching `where`. */
 function finishedSpan(where: (span: ReadableSpan) => boolean): Promise<ReadableSpan> {

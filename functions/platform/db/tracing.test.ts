@@ -1,30 +1,14 @@
 // A span per query on both drivers, child of the active span, never carrying a value.
-import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { eq, sql } from "drizzle-orm";
 import { pgSchema, text } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../testing/databases.js";
+import { useInMemoryTracing } from "../testing/in-memory-tracing.js";
 import { type DatabaseHandle, openDatabase } from "./database.js";
 import { describeStatement, MAX_STATEMENT_LENGTH } from "./tracing.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-beforeAll(() => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
+const exporter = useInMemoryTracing({ resetBeforeEach: false });
 
 const traced = pgSchema("traced");
 const secrets = traced.table("secrets", { id: text("id").primaryKey(), value: text("value") });

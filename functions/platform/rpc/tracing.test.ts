@@ -2,14 +2,7 @@
 // code on failure (an error status where it is one), and a duration per procedure and code.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Hono } from "hono";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -18,12 +11,12 @@ import {
   ProductSchema,
 } from "../../gen/catalog/v1/catalog_pb.js";
 import { type Dimensions, type MetricsSink, setMetricsSink } from "../metrics.js";
+import { useInMemoryTracing } from "../testing/in-memory-tracing.js";
 import { inProcessFetch } from "../testing/in-process-fetch.js";
 import { createServiceClient } from "./client.js";
 import { mountConnect } from "./serve.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const exporter = useInMemoryTracing();
 const durations: { name: string; dimensions: Dimensions | undefined }[] = [];
 const sink: MetricsSink = {
   count() {},
@@ -34,20 +27,12 @@ const sink: MetricsSink = {
 let previousSink: MetricsSink | undefined;
 
 beforeAll(() => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   previousSink = setMetricsSink(sink);
 });
-afterAll(async () => {
+afterAll(() => {
   setMetricsSink(previousSink);
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
 });
 beforeEach(() => {
-  exporter.reset();
   durations.length = 0;
 });
 
