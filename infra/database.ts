@@ -4,7 +4,7 @@
 // In `sst dev` the database is the local Postgres from localstack/compose.yaml, used as its
 // administrator.
 import { servicesWithDatabase } from "../functions/migrator/services.js";
-import { linkable } from "./linkables.js";
+import { componentPrefix, linkable } from "./linkables.js";
 
 export const vpc = new sst.aws.Vpc("Vpc", {
   // Lambdas in private subnets reach SNS, SQS and the other services' function URLs through
@@ -14,8 +14,6 @@ export const vpc = new sst.aws.Vpc("Vpc", {
   nat: $app.stage === "production" ? "managed" : "ec2",
 });
 
-const capitalized = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
-
 /** The Postgres role a service logs in as; the migrator creates it with this name. */
 export const roleOf = (service: string) => `slipway_${service}`;
 
@@ -23,7 +21,7 @@ const passwords = Object.fromEntries(
   servicesWithDatabase.map((service) => [
     service,
     // Letters and digits only: the password travels in a connection URL.
-    new random.RandomPassword(`${capitalized(service)}DatabasePassword`, {
+    new random.RandomPassword(`${componentPrefix(service)}DatabasePassword`, {
       length: 32,
       special: false,
     }),
@@ -64,7 +62,7 @@ export const serviceDatabases = Object.fromEntries(
   servicesWithDatabase.map((service) => [
     service,
     linkable(
-      `${capitalized(service)}Database`,
+      `${componentPrefix(service)}Database`,
       (name) =>
         new sst.Linkable(name, {
           properties: {

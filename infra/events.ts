@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { busConfig } from "../functions/platform/bus/config.js";
 import { topology } from "../functions/platform/events/topology.js";
+import { componentPrefix } from "./linkables.js";
 
 /** Prefix of every topic and queue name; the code reads it as BUS_NAMESPACE. */
 export const busNamespace = `${$app.name}-${$app.stage}`.toLowerCase();
@@ -28,12 +29,10 @@ export const consumerTimeoutSeconds = 30;
 type Publisher = keyof typeof topology.publishers;
 type Consumer = keyof typeof topology.subscriptions;
 
-const capitalized = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
-
 export const topics = Object.fromEntries(
   Object.keys(topology.publishers).map((service) => [
     service,
-    new sst.aws.SnsTopic(`${capitalized(service)}Events`, {
+    new sst.aws.SnsTopic(`${componentPrefix(service)}Events`, {
       transform: { topic: { name: `${busNamespace}-${service}-events` } },
     }),
   ]),
@@ -43,14 +42,14 @@ export const deadLetterQueues = {} as Record<Consumer, sst.aws.Queue>;
 export const queues = {} as Record<Consumer, sst.aws.Queue>;
 
 for (const queue of Object.keys(topology.subscriptions) as Consumer[]) {
-  const deadLetter = new sst.aws.Queue(`${capitalized(queue)}DeadLetterQueue`, {
+  const deadLetter = new sst.aws.Queue(`${componentPrefix(queue)}DeadLetterQueue`, {
     transform: {
       // A dead letter waits for a human: kept as long as SQS allows (14 days).
       queue: { name: `${busNamespace}-${queue}-dlq`, messageRetentionSeconds: 1_209_600 },
     },
   });
   deadLetterQueues[queue] = deadLetter;
-  queues[queue] = new sst.aws.Queue(`${capitalized(queue)}Queue`, {
+  queues[queue] = new sst.aws.Queue(`${componentPrefix(queue)}Queue`, {
     dlq: { queue: deadLetter.arn, retry: MAX_RECEIVE_COUNT },
     visibilityTimeout: `${6 * consumerTimeoutSeconds} seconds`,
     transform: { queue: { name: `${busNamespace}-${queue}` } },
@@ -68,7 +67,7 @@ for (const [service, published] of Object.entries(topology.publishers) as [
     const types = wanted.filter((type) => published.includes(type));
     if (types.length === 0) continue;
     topics[service].subscribeQueue(
-      `${capitalized(queue)}From${capitalized(service)}`,
+      `${componentPrefix(queue)}From${componentPrefix(service)}`,
       queues[queue],
       {
         filter: { type: [...types].sort() },

@@ -2,20 +2,13 @@
 // that runs one pass. Every minute: publish what the outboxes still hold (the safety net behind
 // dispatch-on-commit) and expire overdue reservations; hourly: delete rows past their retention
 // and rotate identity's signing key when due. Each has its service's links and database role.
-import { catalogLinks } from "../functions/catalog/links.js";
-import { identityLinks } from "../functions/identity/links.js";
-import { ordersLinks } from "../functions/orders/links.js";
-import { paymentsLinks } from "../functions/payments/links.js";
-import type { Links } from "../functions/platform/linked-config.js";
-import { catalogApi } from "./catalog.js";
-import { topics } from "./events.js";
+import type { ServiceWithDatabase } from "../functions/migrator/services.js";
 import { serviceFunction } from "./service-function.js";
-
-type Service = "catalog" | "identity" | "orders" | "payments";
+import { serviceWiring } from "./service-wiring.js";
 
 interface Job {
   name: string;
-  service: Service;
+  service: ServiceWithDatabase;
   handler: string;
   schedule: `rate(${string})`;
 }
@@ -35,29 +28,13 @@ export const jobs: Job[] = [
   },
 ];
 
-const services: Record<Service, { links: Links; calls?: { arn: unknown }[] }> = {
-  catalog: { links: catalogLinks },
-  identity: { links: identityLinks },
-  // Its entry builds the whole service, catalog client included.
-  orders: { links: ordersLinks, calls: [catalogApi] },
-  payments: { links: paymentsLinks },
-};
-
 for (const job of jobs) {
-  const { links, calls } = services[job.service];
   new sst.aws.Cron(job.name, {
     schedule: job.schedule,
     function: serviceFunction(
       job.service,
       "jobs",
-      {
-        memory: "512 MB",
-        timeout: "60 seconds",
-        links,
-        // The sweep publishes what the outbox holds.
-        publishesTo: job.service in topics ? topics[job.service as keyof typeof topics] : undefined,
-        ...(calls ? { calls } : {}),
-      },
+      { memory: "512 MB", timeout: "60 seconds", ...serviceWiring[job.service] },
       job.handler,
     ),
   });

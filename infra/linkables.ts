@@ -23,3 +23,7 @@ export function linksOf(links: Links): unknown[] {
     return component;
   });
 }
+
+/** A service's name as the first word of its components' names: "catalog" → "Catalog". */
+export const componentPrefix = (service: string) =>
+  service.charAt(0).toUpperCase() + service.slice(1);

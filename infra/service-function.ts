@@ -4,7 +4,7 @@
 import type { Links } from "../functions/platform/linked-config.js";
 import { vpc } from "./database.js";
 import { busEnvironment, busPermissions } from "./events.js";
-import { linkable, linksOf } from "./linkables.js";
+import { componentPrefix, linkable, linksOf } from "./linkables.js";
 
 type Kind = "lambda" | "consumer" | "jobs";
 
@@ -87,7 +87,7 @@ export function serviceFunction(
  * `<Service>Api` so callers get its URL through Resource (and may invoke it, see `calls`).
  */
 export function serviceApi(service: string, options: ServiceFunctionOptions) {
-  const name = `${service.charAt(0).toUpperCase()}${service.slice(1)}Api`;
+  const name = `${componentPrefix(service)}Api`;
   return linkable(
     name,
     (componentName) =>
