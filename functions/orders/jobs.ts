@@ -1,24 +1,7 @@
 // AWS Lambda entries of the orders service's scheduled jobs (one maintenance pass per invocation):
 // `sweep` publishes what the outbox still holds; `prune` deletes rows past their retention.
-import { openBus } from "../platform/bus/open-bus.js";
 import { flushedAfterEachInvocation } from "../platform/invocation.js";
-import { loadLinkedConfig } from "../platform/linked-config.js";
-import { createLogger } from "../platform/logger.js";
-import { rpcFetchFromEnvironment } from "../platform/rpc/sigv4-fetch.js";
-import { startTracing } from "../platform/telemetry/tracing.js";
-import { SERVICE_NAME, startOrders } from "./app.js";
-import { OrdersConfig } from "./config.js";
-import { ordersLinks } from "./links.js";
-
-startTracing({ service: SERVICE_NAME });
-
-const config = loadLinkedConfig(OrdersConfig, ordersLinks);
-const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
-const orders = await startOrders(config, {
-  publisher: bus.publisher,
-  // Catalog's function URL takes IAM auth when deployed (RPC_SIGNING=sigv4).
-  catalogFetch: rpcFetchFromEnvironment(),
-});
+import { orders } from "./deployed.js";
 
 export const sweep = flushedAfterEachInvocation(async () => ({
   published: await orders.outbox.dispatchDue(),

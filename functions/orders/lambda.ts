@@ -1,23 +1,5 @@
 // AWS Lambda entry of the orders service's Connect API.
-import { openBus } from "../platform/bus/open-bus.js";
 import { lambdaHandler } from "../platform/lambda.js";
-import { loadLinkedConfig } from "../platform/linked-config.js";
-import { createLogger } from "../platform/logger.js";
-import { rpcFetchFromEnvironment } from "../platform/rpc/sigv4-fetch.js";
-import { startTracing } from "../platform/telemetry/tracing.js";
-import { SERVICE_NAME, startOrders } from "./app.js";
-import { OrdersConfig } from "./config.js";
-import { ordersLinks } from "./links.js";
-
-// First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
-startTracing({ service: SERVICE_NAME });
-
-const config = loadLinkedConfig(OrdersConfig, ordersLinks);
-const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
-const orders = await startOrders(config, {
-  publisher: bus.publisher,
-  // Catalog's function URL takes IAM auth when deployed (RPC_SIGNING=sigv4).
-  catalogFetch: rpcFetchFromEnvironment(),
-});
+import { orders } from "./deployed.js";
 
 export const handler = lambdaHandler(orders.app);
