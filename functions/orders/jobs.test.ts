@@ -1,22 +1,17 @@
 // Drives the orders service's scheduled-job entries locally on PGlite, as the schedule would: an
 // event left in the outbox (its dispatch-on-commit lost) goes out with the next sweep, once.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { expect, it } from "vitest";
 import { OrderPlacedSchema } from "../gen/orders/v1/events_pb.js";
-import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
 import { toEnvelope } from "../platform/events/envelope.js";
 import { recordEvents } from "../platform/events/outbox.js";
+import { useLambdaEntryEnvironment } from "../platform/testing/lambda-entry-environment.js";
 import { openOrdersDatabase } from "./db/open.js";
 import { outbox } from "./db/schema.js";
 
 const ORDER_ID = "01890a5d-ac96-774b-bcce-b302099a8057";
-let dataDir: string;
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "slipway-orders-jobs-"));
+useLambdaEntryEnvironment("orders", async (dataDir) => {
   // An unsent event, as a crash between commit and dispatch leaves it.
   const database = await openOrdersDatabase({ DATA_DIR: dataDir });
   const envelope = toEnvelope({
@@ -27,15 +22,6 @@ beforeAll(async () => {
   });
   await recordEvents(database.db, outbox, [envelope]);
   await database.close();
-  vi.stubEnv("DATA_DIR", dataDir);
-  vi.stubEnv("DATABASE_URL", undefined);
-  vi.stubEnv("LOG_LEVEL", "SILENT");
-  vi.stubEnv("INTERNAL_TOKEN_SECRET", TEST_INTERNAL_SECRET);
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 it("publishes what the outbox holds once per sweep, and prunes", async () => {
