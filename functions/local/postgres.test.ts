@@ -6,9 +6,8 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { databaseKinds } from "../platform/testing/databases.js";
+import { dropRoles, adminUrl as serverUrl } from "../platform/testing/postgres-server.js";
 import { prepareServiceRoles } from "./postgres.js";
-
-const serverUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 describe.runIf(databaseKinds.includes("postgres"))("prepareServiceRoles", () => {
   const suffix = randomBytes(4).toString("hex");
@@ -21,9 +20,7 @@ describe.runIf(databaseKinds.includes("postgres"))("prepareServiceRoles", () => 
     const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
     try {
       await sql.unsafe(`drop database if exists ${name} with (force)`);
-      for (const service of ["catalog", "orders"]) {
-        await sql.unsafe(`drop role if exists ${rolePrefix}_${service}`);
-      }
+      await dropRoles(["catalog", "orders"].map((service) => `${rolePrefix}_${service}`));
     } finally {
       await sql.end({ timeout: 1 });
     }

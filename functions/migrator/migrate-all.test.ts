@@ -9,6 +9,7 @@ import {
   databaseKinds,
   type TestDatabase,
 } from "../platform/testing/databases.js";
+import { dropRoles } from "../platform/testing/postgres-server.js";
 import { servicesWithDatabase } from "./services.js";
 
 describe.runIf(databaseKinds.includes("postgres"))("the migrator Lambda", () => {
@@ -44,16 +45,7 @@ describe.runIf(databaseKinds.includes("postgres"))("the migrator Lambda", () => 
 
   afterAll(async () => {
     await database?.drop();
-    const cluster = new URL(database.url as string);
-    cluster.pathname = "/postgres";
-    const root = postgres(cluster.toString(), { max: 1, onnotice: () => {} });
-    try {
-      for (const service of servicesWithDatabase) {
-        await root.unsafe(`drop role if exists ${roleOf(service)}`);
-      }
-    } finally {
-      await root.end({ timeout: 1 });
-    }
+    await dropRoles(servicesWithDatabase.map(roleOf));
   });
 
   it("gives each service its role and its schema, owned by that role, and can run again", async () => {

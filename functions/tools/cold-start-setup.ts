@@ -20,8 +20,8 @@ import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import postgres from "postgres";
 import { TEST_INTERNAL_SECRET } from "../platform/auth/testing.js";
+import { dropRoles } from "../platform/testing/postgres-server.js";
 import { functionsDir, type LambdaEntry } from "./bundle.js";
 
 const SDK = fileURLToPath(new URL("../../node_modules/@aws-sdk", import.meta.url));
@@ -109,16 +109,6 @@ export function lambdaEnvironment(options: {
       LOG_LEVEL: "WARN",
       ...(entry.service === "migrator" ? migrator() : {}),
     }),
-    async dropRoles() {
-      const cluster = new URL(databaseUrl);
-      cluster.pathname = "/postgres";
-      const admin = postgres(cluster.toString(), { max: 1, onnotice: () => {} });
-      try {
-        for (const service of services)
-          await admin.unsafe(`drop role if exists ${roleOf(service)}`);
-      } finally {
-        await admin.end({ timeout: 1 });
-      }
-    },
+    dropRoles: () => dropRoles(services.map(roleOf)),
   };
 }

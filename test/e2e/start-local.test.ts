@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   deleteNamespace,
@@ -22,6 +21,7 @@ import {
   databaseKinds,
   type TestDatabase,
 } from "../../functions/platform/testing/databases.js";
+import { dropRoles } from "../../functions/platform/testing/postgres-server.js";
 import { adminToken, logIn } from "./oauth-client.js";
 import { type Exit, READY_LINE, REPO_ROOT, servicePorts } from "./system.js";
 
@@ -132,18 +132,9 @@ describeLocal("npm run start:local", () => {
       for (const { pid } of system.rows) if (isRunning(pid)) process.kill(pid, "SIGKILL");
     }
     for (const database of databases) await database.drop();
-    if (databases[0]?.url) {
-      // The roles belong to the server, not to the dropped databases.
-      const server = new URL(databases[0].url);
-      server.pathname = "/postgres";
-      const sql = postgres(server.toString(), { max: 1, onnotice: () => {} });
-      try {
-        for (const service of SERVICES)
-          await sql.unsafe(`drop role if exists ${rolePrefix}_${service}`);
-      } finally {
-        await sql.end({ timeout: 1 });
-      }
-    }
+    // The roles belong to the server, not to the dropped databases.
+    if (databases.length > 0)
+      await dropRoles(SERVICES.map((service) => `${rolePrefix}_${service}`));
     await deleteNamespace(namespace, queueNames).catch(() => {});
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });

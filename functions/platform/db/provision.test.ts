@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../testing/databases.js";
+import { dropRoles } from "../testing/postgres-server.js";
 import { openDatabase } from "./database.js";
 import { migrateService } from "./migrate.js";
 import { provisionServiceRole, type ServiceRole, scramVerifier } from "./provision.js";
@@ -62,14 +63,7 @@ describe.runIf(databaseKinds.includes("postgres"))("provisionServiceRole", () =>
     await admin?.end({ timeout: 1 });
     await database?.drop();
     // The database is gone, and with it everything the roles owned or were granted there.
-    const cluster = new URL(database.url as string);
-    cluster.pathname = "/postgres";
-    const root = postgres(cluster.toString(), { max: 1, onnotice: () => {} });
-    try {
-      for (const service of SERVICES) await root.unsafe(`drop role if exists ${roleOf(service)}`);
-    } finally {
-      await root.end({ timeout: 1 });
-    }
+    await dropRoles(SERVICES.map(roleOf));
   });
 
   it("makes a login role that creates its own schema through its own migrations", async () => {

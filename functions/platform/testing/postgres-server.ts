@@ -60,3 +60,20 @@ export async function createScratchDatabase(prefix: string): Promise<ScratchData
     throw error;
   }
 }
+
+/**
+ * Drops login roles a test made: roles belong to the whole server, so they outlive the scratch
+ * database they were granted on.
+ */
+export async function dropRoles(roles: readonly string[]): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const role of roles) {
+      const [row] = await admin<{ statement: string }[]>`
+        select format('drop role if exists %I', ${role}::text) as statement`;
+      if (row) await admin.unsafe(row.statement);
+    }
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}
