@@ -41,8 +41,16 @@ export const FORWARDED_AUTHORIZATION = "x-forwarded-authorization";
 export function createSigV4Fetch(options: SigV4FetchOptions): typeof globalThis.fetch {
   const send = options.fetch ?? globalThis.fetch;
   const service = options.service ?? "lambda";
+  // The derived signing key (four HMACs) per secret, day, region and service, kept across calls:
+  // a client is made per call only because the credentials may have changed.
+  const signingKeys = new Map<string, ArrayBuffer>();
   return async (input, init) => {
-    const client = new AwsClient({ ...options.credentials(), region: options.region, service });
+    const client = new AwsClient({
+      ...options.credentials(),
+      region: options.region,
+      service,
+      cache: signingKeys,
+    });
     // Only sign() is used: AwsClient.fetch retries 5xx ten times on its own, while Connect
     // callers decide about retries themselves.
     const request = new Request(input, init);
