@@ -4,6 +4,8 @@
 // In `sst dev` the database is the local Postgres from localstack/compose.yaml, used as its
 // administrator.
 import { servicesWithDatabase } from "../functions/migrator/services.js";
+// The migrator creates each role under this name (provisionServiceRole's default).
+import { defaultServiceRole } from "../functions/platform/db/provision.js";
 import { componentPrefix, linkable } from "./linkables.js";
 
 export const vpc = new sst.aws.Vpc("Vpc", {
@@ -13,9 +15,6 @@ export const vpc = new sst.aws.Vpc("Vpc", {
   // but its bandwidth is scaled by hand: good enough for every stage except production.
   nat: $app.stage === "production" ? "managed" : "ec2",
 });
-
-/** The Postgres role a service logs in as; the migrator creates it with this name. */
-export const roleOf = (service: string) => `slipway_${service}`;
 
 const passwords = Object.fromEntries(
   servicesWithDatabase.map((service) => [
@@ -38,7 +37,7 @@ export const database = linkable(
       // role with the credentials listed here (SST does not create the roles: the migrator does).
       proxy: {
         credentials: servicesWithDatabase.map((service) => ({
-          username: roleOf(service),
+          username: defaultServiceRole(service),
           password: passwords[service]?.result as SstOutput<string>,
         })),
       },
@@ -69,7 +68,7 @@ export const serviceDatabases = Object.fromEntries(
             host: database.host,
             port: database.port,
             database: database.database,
-            username: $dev ? database.username : roleOf(service),
+            username: $dev ? database.username : defaultServiceRole(service),
             password: $dev ? database.password : passwords[service]?.result,
             // The proxy is reached over TLS; the laptop's Postgres has none.
             tls: !$dev,

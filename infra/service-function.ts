@@ -23,7 +23,7 @@ export function code(service: string, kind: Kind, exported = "handler") {
 export const runtime = { runtime: "nodejs20.x", architecture: "arm64" } as const;
 
 /** The IAM permission to call functions' IAM-auth URLs (linking grants InvokeFunction only). */
-export function invokesUrlsOf(functions: { arn: unknown }[]) {
+function invokesUrlsOf(functions: { arn: unknown }[]) {
   return {
     actions: ["lambda:InvokeFunctionUrl"],
     resources: functions.map((fn) => fn.arn) as string[],
@@ -31,7 +31,7 @@ export function invokesUrlsOf(functions: { arn: unknown }[]) {
 }
 
 /** Settings every function reads from its environment rather than from links. */
-export const commonEnvironment = {
+const commonEnvironment = {
   // Calls to other services' IAM-auth URLs are SigV4-signed (functions/platform/rpc).
   RPC_SIGNING: "sigv4",
 };

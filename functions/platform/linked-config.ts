@@ -68,7 +68,7 @@ export const linkedUrl = (resource: string): Link => ({
 });
 
 /** True when SST deployed this process and put its links in reach of `Resource`. */
-export const linksActive = (env: Record<string, string | undefined> = process.env) =>
+const linksActive = (env: Record<string, string | undefined> = process.env) =>
   Boolean(env.SST_RESOURCE_App);
 
 /**

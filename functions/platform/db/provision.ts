@@ -39,9 +39,12 @@ export const JOURNAL_SCHEMA = "drizzle";
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DUPLICATE_OBJECT = "42710";
 
+/** The login role a service gets unless told otherwise; infra registers the same name. */
+export const defaultServiceRole = (service: string) => `slipway_${service}`;
+
 export async function provisionServiceRole(
   admin: Sql,
-  { service, password, role = `slipway_${service}` }: ProvisionOptions,
+  { service, password, role = defaultServiceRole(service) }: ProvisionOptions,
 ): Promise<ServiceRole> {
   for (const [name, value] of [
     ["service", service],

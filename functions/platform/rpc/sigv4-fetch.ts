@@ -72,7 +72,7 @@ export function createSigV4Fetch(options: SigV4FetchOptions): typeof globalThis.
 }
 
 /** How calls to other services are authenticated at the transport: none, or SigV4 (IAM). */
-export const rpcSigningConfig = {
+const rpcSigningConfig = {
   RPC_SIGNING: v.optional(v.picklist(["none", "sigv4"], "must be none or sigv4"), "none"),
 };
 
