@@ -8,12 +8,9 @@
 // the order, and every line of a message whose handler named the order. Lines of the requests
 // that poll for the outcome (their own `request_id`s, also ours) are other flows and left out.
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, logIn } from "./oauth-client.js";
-import { killAllSystems, type SystemProcess, servicePorts, spawnSystem } from "./system.js";
+import { startSystemSignedIn, stopSystems } from "./running-system.js";
+import type { SystemProcess } from "./system.js";
 
 type LogLine = Record<string, unknown> & { text: string };
 
@@ -24,20 +21,13 @@ let admin: string;
 let customer: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "slipway-e2e-logs-"));
-  const ports = await servicePorts();
-  gateway = `http://127.0.0.1:${ports.PORT_GATEWAY}`;
-  system = spawnSystem({ ...ports, DATA_DIR: dataDir, LOG_LEVEL: "DEBUG", LOG_FORMAT: "json" });
-  await system.waitUntilRunning(60_000);
-  admin = await adminToken(gateway, dataDir);
-  const password = (await readFile(join(dataDir, "demo-password"), "utf8")).trim();
-  customer = (await logIn(gateway, { email: "demo@slipway.dev", password })).access_token;
+  ({ dataDir, gateway, admin, customer, system } = await startSystemSignedIn("logs", {
+    LOG_LEVEL: "DEBUG",
+    LOG_FORMAT: "json",
+  }));
 }, 90_000);
 
-afterAll(async () => {
-  await killAllSystems();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => stopSystems(dataDir));
 
 async function api(method: string, path: string, token: string, requestId: string, body?: unknown) {
   const response = await fetch(`${gateway}${path}`, {

@@ -3,12 +3,11 @@
 // token ends REJECTED with the stock back; too many units end REJECTED naming the short line;
 // one Idempotency-Key twice makes one order and one payment; cancelling a confirmed order
 // refunds it and returns the stock.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, logIn } from "./oauth-client.js";
-import { killAllSystems, servicePorts, spawnSystem } from "./system.js";
+import { logIn } from "./oauth-client.js";
+import { startSystemSignedIn, stopSystems } from "./running-system.js";
 
 const FINAL = new Set(["confirmed", "rejected", "cancelled", "refunded"]);
 
@@ -19,21 +18,12 @@ let admin: string;
 let customer: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "slipway-e2e-orders-"));
-  const ports = await servicePorts();
-  gateway = `http://127.0.0.1:${ports.PORT_GATEWAY}`;
-  paymentsUrl = `http://127.0.0.1:${ports.PORT_PAYMENTS}`;
-  const system = spawnSystem({ ...ports, DATA_DIR: dataDir, LOG_LEVEL: "WARN" });
-  await system.waitUntilRunning(60_000);
-  admin = await adminToken(gateway, dataDir);
-  const password = (await readFile(join(dataDir, "demo-password"), "utf8")).trim();
-  customer = (await logIn(gateway, { email: "demo@slipway.dev", password })).access_token;
+  const running = await startSystemSignedIn("orders", { LOG_LEVEL: "WARN" });
+  ({ dataDir, gateway, admin, customer } = running);
+  paymentsUrl = `http://127.0.0.1:${running.ports.PORT_PAYMENTS}`;
 }, 90_000);
 
-afterAll(async () => {
-  await killAllSystems();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => stopSystems(dataDir));
 
 async function api(method: string, path: string, token?: string, body?: unknown, headers = {}) {
   const response = await fetch(`${gateway}${path}`, {

@@ -5,14 +5,12 @@
 //
 // The trace is found as a user would: by its root, the one POST /v1/orders of this run.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SpanRecord } from "../../functions/platform/telemetry/trace-files.js";
 import { readSpanRecords } from "../../functions/platform/telemetry/trace-files.js";
-import { adminToken, logIn } from "./oauth-client.js";
-import { killAllSystems, REPO_ROOT, servicePorts, spawnSystem } from "./system.js";
+import { startSystemSignedIn, stopSystems } from "./running-system.js";
+import { REPO_ROOT, type SystemProcess } from "./system.js";
 
 let dataDir: string;
 let gateway: string;
@@ -20,30 +18,19 @@ let admin: string;
 let customer: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "slipway-e2e-trace-"));
-  const ports = await servicePorts();
-  gateway = `http://127.0.0.1:${ports.PORT_GATEWAY}`;
-  const system = spawnSystem({
-    ...ports,
-    DATA_DIR: dataDir,
+  let system: SystemProcess;
+  ({ dataDir, gateway, admin, customer, system } = await startSystemSignedIn("trace", {
     LOG_LEVEL: "WARN",
     // The files, whatever the developer's shell says about tracing.
     TRACES: "on",
     OTEL_SDK_DISABLED: "",
     OTEL_EXPORTER_OTLP_ENDPOINT: "",
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-  });
-  await system.waitUntilRunning(60_000);
+  }));
   expect(system.stdout).toContain(`traces    ${join(dataDir, "traces")}`);
-  admin = await adminToken(gateway, dataDir);
-  const password = (await readFile(join(dataDir, "demo-password"), "utf8")).trim();
-  customer = (await logIn(gateway, { email: "demo@slipway.dev", password })).access_token;
 }, 90_000);
 
-afterAll(async () => {
-  await killAllSystems();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => stopSystems(dataDir));
 
 async function api(method: string, path: string, token: string, body?: unknown) {
   const response = await fetch(`${gateway}${path}`, {
