@@ -4,7 +4,7 @@
 // With --floor, a third app answers the same route with canned bytes and no Connect at all: what
 // Hono under @hono/node-server costs on its own. A measurement, not a test:
 //
-//   node --import tsx functions/platform/rpc/unary-server/capacity.ts [--rounds 3] [--seconds 10]
+//   node --import tsx bench/rpc/server-capacity.ts [--rounds 3] [--seconds 10]
 //     [--connections 50] [--floor] [--profile-dir DIR]
 //
 // With --profile-dir every server runs under `node --cpu-prof`, and each run's profile is
@@ -23,8 +23,8 @@ import {
   CatalogService,
   GetProductRequestSchema,
   GetProductResponseSchema,
-} from "../../../gen/catalog/v1/catalog_pb.js";
-import { mountConnect } from "../serve.js";
+} from "../../functions/gen/catalog/v1/catalog_pb.js";
+import { mountConnect } from "../../functions/platform/rpc/serve.js";
 
 type Mode = "stock" | "fast" | "floor";
 const PATH = "/slipway.catalog.v1.CatalogService/GetProduct";
@@ -151,9 +151,7 @@ async function printProfile(
   title: string,
   window: { fromUs: number; toUs: number },
 ): Promise<void> {
-  const { summarizeProfile, renderProfileMarkdown } = await import(
-    "../../../../bench/cpu-profile.js"
-  );
+  const { summarizeProfile, renderProfileMarkdown } = await import("../cpu-profile.js");
   const file = (await readdir(dir)).find((name) => name.includes(`.${pid}.0.`));
   if (!file) return;
   const profile = JSON.parse(await readFile(join(dir, file), "utf8"));

@@ -4,15 +4,15 @@
  * child process, 50 callers at once, in interleaved rounds. A measurement, not a test.
  *
  * @example
- * npx tsx functions/platform/rpc/measure-unary-transport.ts            # 3 rounds of 5 s each
- * ROUNDS=1 SECONDS=10 ONLY=fast node --cpu-prof --import tsx functions/platform/rpc/measure-unary-transport.ts
+ * npx tsx bench/rpc/client-transport.ts            # 3 rounds of 5 s each
+ * ROUNDS=1 SECONDS=10 ONLY=fast node --cpu-prof --import tsx bench/rpc/client-transport.ts
  */
 import { fork } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { CatalogService } from "../../gen/catalog/v1/catalog_pb.js";
-import { createServiceClient } from "./client.js";
+import { CatalogService } from "../../functions/gen/catalog/v1/catalog_pb.js";
+import { createServiceClient } from "../../functions/platform/rpc/client.js";
 
 const CALLERS = 50;
 const SECONDS = Number(process.env.SECONDS ?? 5);
