@@ -118,8 +118,8 @@ describe("every line", () => {
 });
 
 describe("requestLogContext", () => {
-  function app() {
-    const logger = jsonLogger();
+  function app(level: LogLevel = "DEBUG") {
+    const logger = jsonLogger(level);
     const hono = new Hono();
     hono.use(requestLogContext({ logger }));
     hono.onError((error, c) => {
@@ -134,6 +134,8 @@ describe("requestLogContext", () => {
       throw new Error("boom");
     });
     hono.get("/raw", () => Response.json({ raw: true }));
+    // Its headers are immutable, as those of a response fetch() returned.
+    hono.get("/redirect", () => Response.redirect("https://example.com/elsewhere", 302));
     return hono;
   }
 
@@ -191,6 +193,19 @@ describe("requestLogContext", () => {
     expect(failed.headers.get("x-request-id")).toBeTruthy();
     const raw = await app().request("/raw", { headers: { "x-request-id": "r-raw" } });
     expect(raw.headers.get("x-request-id")).toBe("r-raw");
+    expect(await raw.json()).toEqual({ raw: true });
+    const moved = await app().request("/redirect", { headers: { "x-request-id": "r-moved" } });
+    expect(moved.status).toBe(302);
+    expect(moved.headers.get("location")).toBe("https://example.com/elsewhere");
+    expect(moved.headers.get("x-request-id")).toBe("r-moved");
+  });
+
+  it("writes no request line when the logger's level is above the line's", async () => {
+    const response = await app("INFO").request("/ok", { headers: { "x-request-id": "r-info" } });
+    expect(response.headers.get("x-request-id")).toBe("r-info");
+    expect(lines()).toEqual([
+      expect.objectContaining({ message: "handling", request_id: "r-info" }),
+    ]);
   });
 
   it("uses API Gateway's request id in Lambda when the caller sent none, and names the invocation", async () => {

@@ -12,6 +12,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import { LogLevelThreshold } from "@aws-lambda-powertools/logger";
 import type { Interceptor } from "@connectrpc/connect";
 import { context, propagation, trace } from "@opentelemetry/api";
 import type { Context, MiddlewareHandler } from "hono";
@@ -67,7 +68,7 @@ export function requestLogContext(options: RequestLogOptions = {}): MiddlewareHa
     const id = given && REQUEST_ID.test(given) ? given : lambdaRequestIdOrNew(c);
     await withLogContext({ requestId: id, ...lambdaInvocation(c) }, async () => {
       await next();
-      if (!logger) return;
+      if (!logger || logger.level > LogLevelThreshold[LINE_LEVEL[level]]) return;
       const fields = {
         method: c.req.method,
         path: c.req.path,
@@ -76,10 +77,25 @@ export function requestLogContext(options: RequestLogOptions = {}): MiddlewareHa
       };
       inCallersTrace(c.req.raw.headers, () => logger[level]("request handled", fields));
     });
-    // After the handler: a Response it returned itself (Connect's, a proxied one) keeps no
-    // header set beforehand.
-    c.header(REQUEST_ID_HEADER, id);
+    setResponseHeader(c, REQUEST_ID_HEADER, id);
   };
+}
+
+const LINE_LEVEL = { debug: "DEBUG", info: "INFO" } as const;
+
+/**
+ * Sets a header on the response the handler made. Set beforehand, it would be lost on a
+ * Response the handler returned itself (Connect's, a proxied one). Hono's own `c.header` on a
+ * finished response rebuilds it around `res.body`, which under @hono/node-server turns an
+ * in-memory body into a stream for every request; the response's own headers are mutable
+ * unless it came from `fetch()` or `Response.redirect()`, and only those take the slow way.
+ */
+function setResponseHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
 }
 
 /**

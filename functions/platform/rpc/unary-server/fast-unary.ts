@@ -94,10 +94,17 @@ export function createFastUnaryHandler(
     } finally {
       context.abort();
     }
-    const header = trailerMux(context.responseHeader, context.responseTrailer);
+    // trailerMux copies the headers to add the trailers; most calls have none.
+    const header = hasAny(context.responseTrailer)
+      ? trailerMux(context.responseHeader, context.responseTrailer)
+      : context.responseHeader;
     header.set(headerUnaryContentLength, body.byteLength.toString(10));
     return new Response(body as Uint8Array<ArrayBuffer>, { status, headers: header });
   };
+}
+
+function hasAny(headers: Headers): boolean {
+  return !headers.keys().next().done;
 }
 
 /**
