@@ -9,8 +9,10 @@
 import { embeddedDataDir } from "../db/config.js";
 import type { Logger } from "../logger.js";
 import type { BusConfig } from "./config.js";
+import { openOnFirstUse } from "./open-on-first-use.js";
 import type { BusPublisher, BusSubscriber, DeadLetterQueue } from "./port.js";
 import { withProbe } from "./probe.js";
+import { snsSqsClientConfig } from "./sns-sqs/client-config.js";
 
 export interface Bus {
   publisher: BusPublisher;
@@ -26,7 +28,8 @@ export interface OpenBusOptions extends BusConfig {
 }
 
 // Each adapter is imported when chosen, so a process loads only its own transport's client
-// (a Lambda bundle leaves amqplib and the embedded queue out of its cold start).
+// (a Lambda bundle leaves amqplib and the embedded queue out of its cold start, and the AWS SDK
+// until it first publishes).
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   const { logger } = options;
   switch (options.BUS) {
@@ -41,12 +44,17 @@ export async function openBus(options: OpenBusOptions): Promise<Bus> {
       return withProbe(bus, createRabbitProbe(rabbit));
     }
     case "sns-sqs": {
-      const { openSnsSqsBus } = await import("./sns-sqs/sns-sqs-bus.js");
-      const { createSnsSqsProbe } = await import("./sns-sqs/ready.js");
-      return withProbe(
-        await openSnsSqsBus({ namespace: options.BUS_NAMESPACE, logger }),
-        createSnsSqsProbe(),
-      );
+      // Checked now: a bad AWS_ENDPOINT_URL fails the start, not the first publish.
+      snsSqsClientConfig();
+      // The AWS SDK loads on first use (openOnFirstUse says why).
+      return openOnFirstUse(async () => {
+        const { openSnsSqsBus } = await import("./sns-sqs/sns-sqs-bus.js");
+        const { createSnsSqsProbe } = await import("./sns-sqs/ready.js");
+        return withProbe(
+          await openSnsSqsBus({ namespace: options.BUS_NAMESPACE, logger }),
+          createSnsSqsProbe(),
+        );
+      });
     }
     case "embedded": {
       const { openEmbeddedBus } = await import("./embedded/embedded-bus.js");
