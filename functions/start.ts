@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const dataDir = dataDirOf(process.env);
   // First, so that everything after is traced: spans to DATA_DIR/traces, unless OTLP is
   // configured or TRACES=off.
-  const tracing = startTracing({ service: "slipway", dataDir });
+  const tracing = await startTracing({ service: "slipway", dataDir });
   // One schema for the whole process, so one error lists every bad variable of every service.
   // Tokens name the gateway this process runs as their issuer, secrets kept in DATA_DIR,
   // unless told otherwise.

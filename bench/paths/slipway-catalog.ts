@@ -9,7 +9,7 @@ import { createLogger } from "../../functions/platform/logger.js";
 import { startTracing } from "../../functions/platform/telemetry/tracing.js";
 import { serveUntilStopped } from "./serve.js";
 
-const tracing = startTracing({ service: SERVICE_NAME });
+const tracing = await startTracing({ service: SERVICE_NAME });
 const config = loadConfig(CatalogConfig);
 const bus = await openBus({ ...config, logger: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
 const catalog = await startCatalog(config, { publisher: bus.publisher });

@@ -8,6 +8,6 @@ import { loadConfig } from "../../functions/platform/config.js";
 import { startTracing } from "../../functions/platform/telemetry/tracing.js";
 import { serveUntilStopped } from "./serve.js";
 
-const tracing = startTracing({ service: SERVICE_NAME });
+const tracing = await startTracing({ service: SERVICE_NAME });
 
 await serveUntilStopped(startGateway(loadConfig(GatewayConfig)).fetch, tracing.shutdown);

@@ -10,7 +10,7 @@ import { CatalogConfig } from "./config.js";
 import { catalogLinks } from "./links.js";
 
 // First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
-startTracing({ service: SERVICE_NAME });
+await startTracing({ service: SERVICE_NAME });
 
 const config = loadLinkedConfig(CatalogConfig, catalogLinks);
 export const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);

@@ -9,7 +9,7 @@ import { gatewayLinks } from "./links.js";
 import { startGateway } from "./services.js";
 
 // First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
-startTracing({ service: SERVICE_NAME });
+await startTracing({ service: SERVICE_NAME });
 
 // Deployed, the services' function URLs take IAM auth: every call is signed (RPC_SIGNING=sigv4).
 export const handler = lambdaHandler(

@@ -7,7 +7,7 @@ import { SERVICE_NAME, startIdentity } from "./app.js";
 import { IdentityConfig } from "./config.js";
 import { identityLinks } from "./links.js";
 
-startTracing({ service: SERVICE_NAME });
+await startTracing({ service: SERVICE_NAME });
 
 const identity = await startIdentity(loadLinkedConfig(IdentityConfig, identityLinks));
 

@@ -7,7 +7,7 @@ import { IdentityConfig } from "./config.js";
 import { identityLinks } from "./links.js";
 
 // First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
-startTracing({ service: SERVICE_NAME });
+await startTracing({ service: SERVICE_NAME });
 
 const identity = await startIdentity(loadLinkedConfig(IdentityConfig, identityLinks));
 

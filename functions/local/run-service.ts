@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     throw new Error(`run-service: name one of ${Object.keys(SCHEMAS).join(", ")}`);
   }
   const dataDir = dataDirOf(process.env);
-  const tracing = startTracing({ service: name, dataDir });
+  const tracing = await startTracing({ service: name, dataDir });
   const config = loadConfig(SCHEMAS[name]);
   const logger = createLogger(name, config.LOG_LEVEL);
   const port = Number(config[`PORT_${name.toUpperCase()}` as keyof typeof config]);

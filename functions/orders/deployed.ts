@@ -11,7 +11,7 @@ import { OrdersConfig } from "./config.js";
 import { ordersLinks } from "./links.js";
 
 // First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
-startTracing({ service: SERVICE_NAME });
+await startTracing({ service: SERVICE_NAME });
 
 const config = loadLinkedConfig(OrdersConfig, ordersLinks);
 export const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);

@@ -10,7 +10,7 @@ import { PaymentsConfig } from "./config.js";
 import { paymentsLinks } from "./links.js";
 
 // First: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracing.
-startTracing({ service: SERVICE_NAME });
+await startTracing({ service: SERVICE_NAME });
 
 const config = loadLinkedConfig(PaymentsConfig, paymentsLinks);
 export const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);

@@ -67,10 +67,10 @@ async function makeSpans(): Promise<string> {
 describe("startTracing", () => {
   it("writes spans to DATA_DIR/traces, each with its service, and flushes on shutdown", async () => {
     const { startTracing } = await load();
-    const tracing = startTracing({ service: "slipway", dataDir });
+    const tracing = await startTracing({ service: "slipway", dataDir });
     expect(tracing).toMatchObject({ exporter: "file", destination: join(dataDir, "traces") });
     // Once per process: a second call changes nothing.
-    expect(startTracing({ service: "other" })).toBe(tracing);
+    expect(await startTracing({ service: "other" })).toBe(tracing);
 
     const traceId = await makeSpans();
     const { flushTracing } = await load();
@@ -104,7 +104,7 @@ describe("startTracing", () => {
       const { port } = collector.address() as AddressInfo;
       vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", `http://127.0.0.1:${port}`);
       const { startTracing } = await load();
-      const tracing = startTracing({ service: "slipway", dataDir });
+      const tracing = await startTracing({ service: "slipway", dataDir });
       expect(tracing).toMatchObject({
         exporter: "otlp",
         destination: `OTLP/HTTP http://127.0.0.1:${port}/v1/traces`,
@@ -150,7 +150,7 @@ describe("startTracing", () => {
   it("registers nothing with TRACES=off", async () => {
     vi.stubEnv("TRACES", "off");
     const { startTracing } = await load();
-    const tracing = startTracing({ service: "slipway", dataDir });
+    const tracing = await startTracing({ service: "slipway", dataDir });
     expect(tracing).toMatchObject({ exporter: "off", destination: "off (TRACES=off)" });
     const span = trace.getTracer("slipway.orders").startSpan("anything");
     expect(span.isRecording()).toBe(false);
@@ -161,7 +161,7 @@ describe("startTracing", () => {
 
   it("registers nothing on Lambda (no data directory) without OTLP", async () => {
     const { startTracing } = await load();
-    expect(startTracing({ service: "orders" })).toMatchObject({ exporter: "off" });
+    expect(await startTracing({ service: "orders" })).toMatchObject({ exporter: "off" });
     expect(trace.getTracer("slipway.orders").startSpan("anything").isRecording()).toBe(false);
   });
 
@@ -170,7 +170,7 @@ describe("startTracing", () => {
     const { startTracing } = await load();
     // The module registry was reset, so the class is the one tracing.ts now sees.
     const { ConfigError } = await import("../config.js");
-    expect(() => startTracing({ service: "slipway", dataDir })).toThrow(ConfigError);
-    expect(() => startTracing({ service: "slipway", dataDir })).toThrow(/TRACES/);
+    await expect(startTracing({ service: "slipway", dataDir })).rejects.toThrow(ConfigError);
+    await expect(startTracing({ service: "slipway", dataDir })).rejects.toThrow(/TRACES/);
   });
 });

@@ -2,7 +2,8 @@
  * The OpenTelemetry SDK, wired once per process by each run mode; code elsewhere uses only
  * `@opentelemetry/api` (`trace.getTracer("slipway.<service or area>")`). It registers a tracer
  * provider with a batch processor, the AsyncLocalStorage context manager and the W3C trace
- * context (and baggage) propagator. Where spans go:
+ * context (and baggage) propagator (tracing-sdk.ts, loaded only when spans go somewhere).
+ * Where spans go:
  *
  * - `TRACES=off` (or `OTEL_SDK_DISABLED=true`): nowhere; the SDK is not even registered, so the
  *   API stays a no-op (the baseline of the bench's overhead figure).
@@ -23,37 +24,12 @@
  * wrapper awaits `flushTracing()` before it returns.
  *
  * @example
- * const tracing = startTracing({ service: "slipway", dataDir: ".data" }); // npm start
- * startTracing({ service: SERVICE_NAME });                               // a Lambda entry
+ * const tracing = await startTracing({ service: "slipway", dataDir: ".data" }); // npm start
+ * await startTracing({ service: SERVICE_NAME });                               // a Lambda entry
  * await tracing.shutdown();                                              // flushes
  */
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { context, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  CompositePropagator,
-  type ExportResult,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import {
-  detectResources,
-  envDetector,
-  type Resource,
-  resourceFromAttributes,
-} from "@opentelemetry/resources";
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type BufferConfig,
-  type ReadableSpan,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace-base";
 import { ConfigError } from "../config.js";
-import { ServiceAttribution, serviceOf } from "./span-service.js";
-import { JsonLinesSpanExporter } from "./trace-files.js";
 
 export interface TracingOptions {
   /** The process's service: `slipway` for `npm start`, the function's service on Lambda. */
@@ -75,28 +51,24 @@ export interface Tracing {
 /** The directory `npm start` writes trace files to. */
 export const tracesDir = (dataDir: string) => join(dataDir, "traces");
 
-// The file exporter is local and cheap: small batches often, so `npm run trace` sees a
-// request a moment after it, and a queue deep enough for a benchmark's burst.
-const FILE_BATCHING: BufferConfig = {
-  scheduledDelayMillis: 200,
-  maxExportBatchSize: 1024,
-  maxQueueSize: 16_384,
-};
-
-let started: Tracing | undefined;
+let started: Promise<Tracing> | undefined;
 
 /** Exports the spans ended so far, if tracing was started; for the end of a Lambda invocation. */
 export async function flushTracing(): Promise<void> {
-  await started?.flush();
+  const tracing = await started?.catch(() => undefined);
+  await tracing?.flush();
 }
 
-/** Registers the SDK for this process (once; later calls get the first one's result). */
-export function startTracing(options: TracingOptions): Tracing {
+/**
+ * Registers the SDK for this process (once; later calls get the first one's result). Await it
+ * before anything that makes spans; it rejects with a ConfigError when TRACES is unusable.
+ */
+export function startTracing(options: TracingOptions): Promise<Tracing> {
   started ??= register(options);
   return started;
 }
 
-function register({ service, dataDir }: TracingOptions): Tracing {
+async function register({ service, dataDir }: TracingOptions): Promise<Tracing> {
   // The OTLP exporter reads process.env itself; so does everything here, to agree with it.
   const env = process.env;
   const traces = (env.TRACES ?? "").toLowerCase();
@@ -111,42 +83,12 @@ function register({ service, dataDir }: TracingOptions): Tracing {
     return off("off (no OTEL_EXPORTER_OTLP_ENDPOINT)");
   }
 
-  const resource = processResource(service, env);
-  const attribute = (span: ReadableSpan) => serviceOf(span, service);
-  const [exporter, destination, batching]: [SpanExporter, string, BufferConfig] =
-    endpoint !== undefined
-      ? [
-          new PerServiceResource(new OTLPTraceExporter(), resource, service, attribute),
-          `OTLP/HTTP ${endpoint}`,
-          {},
-        ]
-      : [
-          new JsonLinesSpanExporter(tracesDir(dataDir as string), attribute),
-          tracesDir(dataDir as string),
-          FILE_BATCHING,
-        ];
-  const provider = new BasicTracerProvider({
-    resource,
-    spanProcessors: [new ServiceAttribution(), new BatchSpanProcessor(exporter, batching)],
+  const { registerTracingSdk } = await import("./tracing-sdk.js");
+  return registerTracingSdk({
+    service,
+    endpoint,
+    traceDir: dataDir === undefined ? undefined : tracesDir(dataDir),
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-  );
-  trace.setGlobalTracerProvider(provider);
-
-  let stopped: Promise<void> | undefined;
-  return {
-    exporter: endpoint !== undefined ? "otlp" : "file",
-    destination,
-    flush: () => provider.forceFlush(),
-    shutdown: () => {
-      stopped ??= provider.shutdown();
-      return stopped;
-    },
-  };
 }
 
 function off(destination: string): Tracing {
@@ -165,65 +107,4 @@ function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!base) return undefined;
   return `${base.replace(/\/+$/, "")}/v1/traces`;
-}
-
-function processResource(service: string, env: NodeJS.ProcessEnv): Resource {
-  const lambda = env.AWS_LAMBDA_FUNCTION_NAME;
-  return resourceFromAttributes({
-    "service.name": service,
-    "service.namespace": "slipway",
-    "service.instance.id": randomUUID(),
-    "process.pid": process.pid,
-    "process.runtime.name": "nodejs",
-    "process.runtime.version": process.versions.node,
-    ...(lambda ? { "cloud.provider": "aws", "faas.name": lambda } : {}),
-    ...(env.AWS_REGION ? { "cloud.region": env.AWS_REGION } : {}),
-    // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME win over the above.
-  }).merge(detectResources({ detectors: [envDetector] }));
-}
-
-/**
- * Hands each span to `inner` under its own service's resource (the process's resource with
- * that `service.name`), so one process serving five services reports five.
- */
-class PerServiceResource implements SpanExporter {
-  private readonly resources = new Map<string, Resource>();
-
-  constructor(
-    private readonly inner: SpanExporter,
-    private readonly base: Resource,
-    private readonly processService: string,
-    private readonly serviceOf: (span: ReadableSpan) => string,
-  ) {}
-
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.inner.export(
-      spans.map((span) => {
-        const service = this.serviceOf(span);
-        if (service === this.processService) return span;
-        // The span itself stays as it is; a view of it answers with another resource.
-        return Object.create(span, {
-          resource: { value: this.resourceOf(service) },
-        }) as ReadableSpan;
-      }),
-      done,
-    );
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  private resourceOf(service: string): Resource {
-    let resource = this.resources.get(service);
-    if (resource === undefined) {
-      resource = this.base.merge(resourceFromAttributes({ "service.name": service }));
-      this.resources.set(service, resource);
-    }
-    return resource;
-  }
 }
