@@ -1,5 +1,6 @@
 import { scryptSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { DECOY_PASSWORD_HASH } from "./oauth/authorize/credentials.js";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.js";
 
 const PASSWORD = "correct horse battery staple";
@@ -55,5 +56,17 @@ describe("password hashing", () => {
     expect(await verifyPassword(PASSWORD, older)).toBe(true);
     expect(needsRehash(older)).toBe(true);
     expect(needsRehash(stored)).toBe(false);
+  });
+
+  it("has a decoy for unknown emails that costs today's verify and matches only its phrase", async () => {
+    // Raise the parameters and this fails: make a new decoy with hashPassword.
+    expect(needsRehash(DECOY_PASSWORD_HASH)).toBe(false);
+    expect(DECOY_PASSWORD_HASH.split("$").slice(0, 4)).toEqual(
+      (await hashPassword(PASSWORD)).split("$").slice(0, 4),
+    );
+    expect(await verifyPassword("decoy password that matches nothing", DECOY_PASSWORD_HASH)).toBe(
+      true,
+    );
+    expect(await verifyPassword(PASSWORD, DECOY_PASSWORD_HASH)).toBe(false);
   });
 });

@@ -14,9 +14,14 @@ import { MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalizeEmail } from "../../use
 /** The email as accounts are keyed: registration stores lower(email). */
 export const normalizeLoginEmail = (email: string) => normalizeEmail(email.trim());
 
-// A hash made with today's parameters, verified against when there is no user to verify. Made
-// at load, so not even the first unknown email costs more than a wrong password.
-const decoy = hashPassword("decoy password that matches nothing");
+/**
+ * Verified against when there is no user to verify, so an unknown email costs what a wrong
+ * password does. It hashes a phrase nobody's password is ("decoy password that matches
+ * nothing") with today's parameters; written out rather than made at load, where it cost every
+ * cold start a scrypt. passwords.test.ts fails when the parameters rise past it.
+ */
+export const DECOY_PASSWORD_HASH =
+  "scrypt$32768$8$1$6QR49hc8WLqVtgThOoWZBQ$kPEL_4eddOGG0GKvAn-bPXj3uePFgI9TVS9XKFnG_hM";
 
 export async function checkCredentials(
   db: IdentityDb,
@@ -33,7 +38,7 @@ export async function checkCredentials(
       : [];
   // Over-long passwords are never right (registration refuses them); they still cost a check.
   const candidate = [...password].length <= MAX_PASSWORD_LENGTH ? password : "";
-  const stored = user?.passwordHash ?? (await decoy);
+  const stored = user?.passwordHash ?? DECOY_PASSWORD_HASH;
   const matches = await verifyPassword(candidate, stored);
   if (!user || !matches || candidate === "") return undefined;
   if (needsRehash(user.passwordHash)) {
