@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Logger } from "../platform/logger.js";
 import { lambdaContext } from "../platform/testing/api-gateway-event.js";
 import {
   createTestDatabase,
@@ -10,6 +11,7 @@ import {
   type TestDatabase,
 } from "../platform/testing/databases.js";
 import { dropRoles } from "../platform/testing/postgres-server.js";
+import { migrateAll } from "./migrate-all.js";
 import { servicesWithDatabase } from "./services.js";
 
 describe.runIf(databaseKinds.includes("postgres"))("the migrator Lambda", () => {
@@ -72,5 +74,38 @@ describe.runIf(databaseKinds.includes("postgres"))("the migrator Lambda", () => 
     } finally {
       await admin.end({ timeout: 1 });
     }
+  });
+
+  it("migrates the other services when one fails, logs each failure and rejects with it", async () => {
+    const url = new URL(database.url as string);
+    const serviceUrl = (service: string, databaseName = url.pathname.slice(1)) => {
+      const own = new URL(url);
+      own.username = roleOf(service);
+      own.password = `pw-${prefix}-${service}`;
+      own.pathname = `/${databaseName}`;
+      return own.toString();
+    };
+    const errors: unknown[] = [];
+    const migrated: string[] = [];
+    const logger = {
+      info: (_: string, fields: { schema: string }) => migrated.push(fields.schema),
+      error: (...line: unknown[]) => errors.push(line),
+    };
+    await expect(
+      migrateAll({
+        adminUrl: database.url as string,
+        serviceUrls: {
+          identity: serviceUrl("identity"),
+          catalog: serviceUrl("catalog"),
+          orders: serviceUrl("orders", `${prefix}_missing`),
+          payments: serviceUrl("payments"),
+        },
+        logger: logger as unknown as Logger,
+      }),
+    ).rejects.toThrow(/does not exist/);
+    expect(errors).toEqual([
+      ["service database migration failed", { schema: "orders", error: expect.any(Error) }],
+    ]);
+    expect(migrated.sort()).toEqual(["catalog", "identity", "payments"]);
   });
 });

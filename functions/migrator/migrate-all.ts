@@ -1,7 +1,8 @@
 /**
- * Brings every service's database up to date, as a deploy does before new code runs: for each
- * service, its login role (provisioned as the administrator, with the password its functions
- * are linked with), then its migrations applied as that role, so what they create is its own.
+ * Brings every service's database up to date, as a deploy does before new code runs: each
+ * service's login role (provisioned as the administrator, with the password its functions are
+ * linked with), then each service's migrations applied as that role, so what they create is its
+ * own; the services' migrations run side by side.
  *
  * Safe to run again: provisioning and migrations are idempotent, and each service's migrations
  * hold an advisory lock, so functions cold-starting meanwhile wait rather than race.
@@ -43,7 +44,7 @@ export async function migrateAll({
   logger,
 }: MigrateAllOptions): Promise<{ service: string; role: string }[]> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  const done: { service: string; role: string }[] = [];
+  const provisioned: { service: ServiceWithDatabase; role: string; url: URL }[] = [];
   try {
     for (const service of servicesWithDatabase) {
       const url = new URL(serviceUrls[service]);
@@ -52,6 +53,14 @@ export async function migrateAll({
         role: decodeURIComponent(url.username),
         password: decodeURIComponent(url.password),
       });
+      provisioned.push({ service, role, url });
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  // Side by side: each service migrates its own schema, as its own role, on its own connection.
+  const migrated = await Promise.allSettled(
+    provisioned.map(async ({ service, role, url }) => {
       const started = performance.now();
       const database = await migrators[service]({ DATABASE_URL: url.toString(), DATA_DIR: "" });
       await database.close();
@@ -60,10 +69,13 @@ export async function migrateAll({
         role,
         duration_ms: Math.round(performance.now() - started),
       });
-      done.push({ service, role });
-    }
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  return done;
+      return { service, role };
+    }),
+  );
+  const failures = migrated.flatMap((result, i) =>
+    result.status === "rejected" ? [{ schema: provisioned[i]?.service, error: result.reason }] : [],
+  );
+  for (const failure of failures) logger?.error("service database migration failed", failure);
+  if (failures[0]) throw failures[0].error;
+  return provisioned.map(({ service, role }) => ({ service, role }));
 }
