@@ -127,5 +127,8 @@ export function cleanDimensions(dimensions: Dimensions | undefined): Dimensions 
 
 /** A name and its (clean, sorted) dimensions as one key; NUL cannot occur in either. */
 function seriesKey(name: string, dimensions: Dimensions): string {
-  return [name, ...Object.entries(dimensions).flat()].join("\u0000");
+  // Once per recorded value: a loop, not arrays joined, as it runs on every request.
+  let key = name;
+  for (const dimension in dimensions) key += `\u0000${dimension}\u0000${dimensions[dimension]}`;
+  return key;
 }
