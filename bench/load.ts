@@ -25,6 +25,11 @@ export interface LoadResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   durationSeconds: number;
+  /**
+   * CPU each server process used per answered request in this run, in microseconds, where
+   * the scenario names its processes and they can be read (measure.ts).
+   */
+  cpu?: { name: string; usPerRequest: number }[];
 }
 
 // Only the part of autocannon's API used here (it ships no types).

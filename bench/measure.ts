@@ -3,6 +3,7 @@
 
 import { failureOf, type LoadResult, runLoad } from "./load.js";
 import type { BenchOptions } from "./options.js";
+import { processCpuMs } from "./process-cpu.js";
 
 export class BenchFailure extends Error {}
 
@@ -11,6 +12,8 @@ export interface Measurable {
   name: string;
   /** What serves it: a run is void once it has exited. */
   system: { exitReason(): string | undefined };
+  /** The server processes serving it, each run's CPU per request is read for (Linux only). */
+  processes?: readonly { name: string; pid: number }[];
   /** Called before each load run: credentials in it live a minute at most. */
   request: () => Promise<{
     url: string;
@@ -50,11 +53,20 @@ async function load(
   durationSeconds: number,
   phase: string,
 ): Promise<LoadResult> {
-  const result = await runLoad({
-    ...(await scenario.request()),
-    connections: options.connections,
-    durationSeconds,
-  });
+  const processes = scenario.processes ?? [];
+  const request = await scenario.request();
+  const cpuBefore = await Promise.all(processes.map(({ pid }) => processCpuMs(pid)));
+  const loaded = await runLoad({ ...request, connections: options.connections, durationSeconds });
+  const cpuAfter = await Promise.all(processes.map(({ pid }) => processCpuMs(pid)));
+  const result: LoadResult = { ...loaded };
+  if (processes.length > 0 && loaded.requests > 0) {
+    const used = processes.map(({ name }, i) => {
+      const [before, after] = [cpuBefore[i], cpuAfter[i]];
+      if (before === undefined || after === undefined) return undefined;
+      return { name, usPerRequest: ((after - before) * 1000) / loaded.requests };
+    });
+    if (used.every((cpu) => cpu !== undefined)) result.cpu = used;
+  }
   const failure = failureOf(result);
   const exit = scenario.system.exitReason();
   if (failure !== undefined || exit !== undefined || result.requests === 0) {

@@ -22,9 +22,18 @@ interface Figures {
   p99Ms: number;
 }
 
+/** Microseconds of CPU per request, median of rounds; undefined where it cannot be read. */
+export interface CpuFigures {
+  front: number;
+  /** The service behind the front; undefined for F, which has none. */
+  service: number | undefined;
+  total: number;
+}
+
 export interface PathSummary {
   path: PathName;
   median: Figures;
+  cpu: CpuFigures | undefined;
   /** This path's median over F's: < 1 for req/s and > 1 for latency is what it costs. */
   toF: { requestsPerSecond: number; p50: number; p99: number };
   rounds: LoadResult[];
@@ -46,6 +55,9 @@ export interface PathsSummary {
       slipwayOverFetch: number;
       connectOverAgent: number;
       connectOverFetch: number;
+      /** What the internal hop adds to F's p99, in ms: slipway's, and the REST hop's (agent). */
+      slipwayP99AddedMs: number;
+      agentP99AddedMs: number;
     };
   }[];
 }
@@ -73,6 +85,7 @@ export function summarizePaths(outcome: PathsOutcome): PathsReport {
           .map(([scenario, rounds]) => [scenario.path, { figures: mediansOf(rounds), rounds }]),
       );
       const rps = (path: PathName) => medians.get(path)?.figures.requestsPerSecond ?? Number.NaN;
+      const p99 = (path: PathName) => medians.get(path)?.figures.p99Ms ?? Number.NaN;
       const f = medians.get("F")?.figures;
       return {
         endpoint,
@@ -85,6 +98,7 @@ export function summarizePaths(outcome: PathsOutcome): PathsReport {
             {
               path,
               median: figures,
+              cpu: cpuOf(rounds),
               toF: {
                 requestsPerSecond: figures.requestsPerSecond / (f?.requestsPerSecond ?? Number.NaN),
                 p50: figures.p50Ms / (f?.p50Ms ?? Number.NaN),
@@ -99,6 +113,8 @@ export function summarizePaths(outcome: PathsOutcome): PathsReport {
           slipwayOverFetch: rps("slipway") / rps("E′"),
           connectOverAgent: rps("E") / rps("E′ agent"),
           connectOverFetch: rps("E") / rps("E′"),
+          slipwayP99AddedMs: p99("slipway") - p99("F"),
+          agentP99AddedMs: p99("E′ agent") - p99("F"),
         },
       };
     }),
@@ -111,6 +127,17 @@ function mediansOf(rounds: LoadResult[]): Figures {
     p50Ms: median(rounds.map((r) => r.p50Ms)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
   };
+}
+
+function cpuOf(rounds: LoadResult[]): CpuFigures | undefined {
+  const measured = rounds.flatMap((round) => (round.cpu ? [round.cpu] : []));
+  if (measured.length === 0 || measured.length !== rounds.length) return undefined;
+  const at = (i: number) => median(measured.map((cpu) => cpu[i]?.usPerRequest ?? Number.NaN));
+  const service = (measured[0]?.length ?? 0) > 1 ? at(1) : undefined;
+  const total = median(
+    measured.map((cpu) => cpu.reduce((sum, process) => sum + process.usPerRequest, 0)),
+  );
+  return { front: at(0), service, total };
 }
 
 export function renderPathsMarkdown(report: PathsReport): string[] {
@@ -136,16 +163,18 @@ export function renderPathsMarkdown(report: PathsReport): string[] {
       ),
     ),
     "",
-    "Hops side by side, req/s ÷ req/s in the same rounds:",
+    "Hops side by side, req/s ÷ req/s in the same rounds, and what the internal hop adds to F's p99:",
     "",
-    "| request | slipway ÷ E′ agent | slipway ÷ E′ | E ÷ E′ agent | E ÷ E′ |",
-    "|---|--:|--:|--:|--:|",
+    "| request | slipway ÷ E′ agent | slipway ÷ E′ | E ÷ E′ agent | E ÷ E′ | p99 added: slipway | p99 added: E′ agent |",
+    "|---|--:|--:|--:|--:|--:|--:|",
     ...report.endpoints.map(
       ({ request, hops }) =>
         `| ${request} | ${fixed(hops.slipwayOverAgent, 2)}× | ${fixed(hops.slipwayOverFetch, 2)}× | ` +
-        `${fixed(hops.connectOverAgent, 2)}× | ${fixed(hops.connectOverFetch, 2)}× |`,
+        `${fixed(hops.connectOverAgent, 2)}× | ${fixed(hops.connectOverFetch, 2)}× | ` +
+        `${fixed(hops.slipwayP99AddedMs, 1)} ms | ${fixed(hops.agentP99AddedMs, 1)} ms |`,
     ),
     "",
+    ...renderCpu(report),
     ...pathNames.map((path) => `- **${path}**: ${report.descriptions[path]}`),
     "",
     "Rounds:",
@@ -161,6 +190,33 @@ export function renderPathsMarkdown(report: PathsReport): string[] {
         ),
       ),
     ),
+  ];
+}
+
+/** CPU per request of each server, where the runs could read it (Linux). */
+function renderCpu(report: PathsSummary): string[] {
+  const rows = report.endpoints.flatMap(({ request, paths }) => {
+    const f = paths.find(({ path }) => path === "F")?.cpu?.total ?? Number.NaN;
+    return paths.flatMap(({ path, cpu }) =>
+      cpu
+        ? [
+            `| ${request} | ${path} | ${fixed(cpu.front, 0)} | ` +
+              `${cpu.service === undefined ? "—" : fixed(cpu.service, 0)} | ${fixed(cpu.total, 0)} | ` +
+              `${fixed(cpu.total / f, 2)}× |`,
+          ]
+        : [],
+    );
+  });
+  if (rows.length === 0) return [];
+  return [
+    "CPU per request, in µs (median of rounds): each server process, all its threads, user and " +
+      "system, over the requests it answered; the front is F itself or the gateway, the service " +
+      "the one it calls; Postgres and the load generator not included:",
+    "",
+    "| request | path | front | service | both | ÷ F |",
+    "|---|---|--:|--:|--:|--:|",
+    ...rows,
+    "",
   ];
 }
 

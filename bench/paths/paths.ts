@@ -162,6 +162,8 @@ function scenario(
     path,
     endpoint,
     system: { exitReason: () => behind.map((server) => server.exitReason()).find(Boolean) },
+    // The front first, then the service it calls (none for F).
+    processes: behind.map((server) => ({ name: server.name, pid: server.pid })),
     request: async () => {
       signal.throwIfAborted();
       return { url, method: "GET" };
