@@ -2,7 +2,7 @@
  * A SERVER span per HTTP request, continuing the caller's `traceparent` when there is one, and
  * active while the request is handled, so the RPC calls, queries and events it causes join its
  * trace. Named `METHOD /route/:pattern` once routing is known; an error on 5xx. Mount it first.
- * Only `@opentelemetry/api`: without a registered SDK it costs next to nothing.
+ * Only `@opentelemetry/api`; without a registered SDK it does nothing (tracing-registered.ts).
  *
  * @example
  * const app = new Hono();
@@ -19,11 +19,13 @@ import {
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { headerGetter } from "../rpc/tracing.js";
+import { tracingRegistered } from "../telemetry/tracing-registered.js";
 
 const tracer = trace.getTracer("slipway.http");
 
 export function traceRequests(): MiddlewareHandler {
   return async (c, next) => {
+    if (!tracingRegistered()) return next();
     const request = c.req.raw;
     const url = new URL(request.url);
     const parent = propagation.extract(context.active(), request.headers, headerGetter);

@@ -2,8 +2,8 @@
  * Spans, trace context and durations for every RPC: a CLIENT span per call whose context
  * travels in the request's `traceparent` header, and a SERVER span per call that continues it.
  * `createServiceTransport` and `mountConnect` install them first (outermost), so the durations
- * include every other interceptor. Only `@opentelemetry/api`: without a registered SDK the
- * spans are no-ops and only the durations are recorded.
+ * include every other interceptor. Only `@opentelemetry/api`: without a registered SDK no
+ * span is made (tracing-registered.ts) and only the durations are recorded.
  *
  * @example
  * createConnectRouter({ interceptors: [serverTracing, ...others] });
@@ -21,7 +21,8 @@ import {
   type TextMapSetter,
   trace,
 } from "@opentelemetry/api";
-import { metrics } from "../metrics.js";
+import { type MetricName, metrics } from "../metrics.js";
+import { tracingRegistered } from "../telemetry/tracing-registered.js";
 
 const tracer = trace.getTracer("slipway.rpc");
 
@@ -56,6 +57,7 @@ export const clientTracing: Interceptor = (next) => async (req) => {
   const service = req.method.parent.typeName;
   const procedure = `${service}/${req.method.name}`;
   const started = performance.now();
+  if (!tracingRegistered()) return timed(next, req, "rpc_client_duration_ms", procedure, started);
   return tracer.startActiveSpan(
     procedure,
     { kind: SpanKind.CLIENT, attributes: rpcAttributes(service, req.method.name, req.url) },
@@ -83,6 +85,7 @@ export const serverTracing: Interceptor = (next) => async (req) => {
   const service = req.method.parent.typeName;
   const procedure = `${service}/${req.method.name}`;
   const started = performance.now();
+  if (!tracingRegistered()) return timed(next, req, "rpc_server_duration_ms", procedure, started);
   const parent = propagation.extract(context.active(), req.header, headerGetter);
   return tracer.startActiveSpan(
     procedure,
@@ -105,6 +108,27 @@ export const serverTracing: Interceptor = (next) => async (req) => {
     },
   );
 };
+
+type Next = Parameters<Interceptor>[0];
+
+/** The call without a span: only its duration, by procedure and code. */
+async function timed(
+  next: Next,
+  req: Parameters<Next>[0],
+  metric: MetricName,
+  procedure: string,
+  started: number,
+) {
+  let code = "ok";
+  try {
+    return await next(req);
+  } catch (error) {
+    code = codeName(ConnectError.from(error).code);
+    throw error;
+  } finally {
+    metrics.duration(metric, performance.now() - started, { procedure, code });
+  }
+}
 
 function rpcAttributes(service: string, method: string, url?: string): Attributes {
   const attributes: Attributes = {
