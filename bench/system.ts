@@ -17,11 +17,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { superviseChild } from "./child-process.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const entry = "functions/start.ts";
 const readyTimeoutMs = 60_000;
-const stopTimeoutMs = 10_000;
 const handledSignals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 export interface RunningSystem {
@@ -85,53 +85,28 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       process.stderr.write(`${tag} ${line}\n`);
     });
   }
-  let exitReason: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("error", (error) => {
-      exitReason ??= `failed to start: ${error.message}`;
-      resolve();
-    });
-    child.once("exit", (code, signal) => {
-      exitReason ??= signal ? `killed by ${signal}` : `exited with code ${code}`;
-      resolve();
-    });
-  });
-
-  const killNow = () => {
-    if (exitReason === undefined) child.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  const supervised = superviseChild(child, "system");
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals > 1) {
-      killNow();
+      supervised.kill();
       process.exit(1);
     }
     process.stderr.write(`\nbench: ${signal}, stopping the system...\n`);
     void stop().finally(() => process.exit(128 + (constants.signals[signal] ?? 0)));
   };
   for (const signal of handledSignals) process.on(signal, onSignal);
-  // Last resort for paths that skip stop(): uncaught errors, process.exit() elsewhere.
-  process.on("exit", killNow);
+  // After the child's own kill (superviseChild): its data goes too, however the bench ends.
+  process.on("exit", removeData);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (exitReason === undefined) {
-        child.kill("SIGTERM");
-        const timedOut = await Promise.race([
-          exited.then(() => false),
-          delay(stopTimeoutMs, true, { ref: false }),
-        ]);
-        if (timedOut) {
-          process.stderr.write(`bench: system ignored SIGTERM for ${stopTimeoutMs} ms, killing\n`);
-          child.kill("SIGKILL");
-          await exited;
-        }
-      }
+      await supervised.stop();
       await rm(dataDir, { recursive: true, force: true });
-      process.off("exit", killNow);
+      process.off("exit", removeData);
       for (const signal of handledSignals) process.off(signal, onSignal);
     })();
     return stopping;
@@ -142,7 +117,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     catalogUrl: `http://127.0.0.1:${catalogPort}`,
     internalSecret: env.INTERNAL_TOKEN_SECRET as string,
     dataDir,
-    exitReason: () => exitReason,
+    exitReason: supervised.exitReason,
     stop,
   };
   try {

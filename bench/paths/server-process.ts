@@ -6,14 +6,14 @@
 //   const server = await startServer({ name: "monolith", entry: "bench/paths/monolith.ts", env });
 //   try { await fetch(`${server.url}/v1/products`); } finally { await server.stop(); }
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { superviseChild } from "../child-process.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const readyTimeoutMs = 60_000;
-const stopTimeoutMs = 10_000;
 
 export interface ServerOptions {
   /** Tags its output lines: `[name]`. */
@@ -60,50 +60,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   createInterface({ input: child.stderr }).on("line", (line) => {
     process.stderr.write(`${tag} ${line}\n`);
   });
-  let exitReason: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("error", (error) => {
-      exitReason ??= `failed to start: ${error.message}`;
-      resolve();
-    });
-    child.once("exit", (code, signal) => {
-      exitReason ??= signal ? `killed by ${signal}` : `exited with code ${code}`;
-      resolve();
-    });
-  });
-  const killNow = () => {
-    if (exitReason === undefined) child.kill("SIGKILL");
-  };
-  // Last resort for paths that skip stop(): uncaught errors, process.exit() elsewhere.
-  process.on("exit", killNow);
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      await terminate(child, exited, () => exitReason);
-      process.off("exit", killNow);
-    })();
-    return stopping;
-  };
+  const supervised = superviseChild(child, options.name);
 
   const url = await Promise.race([
     announced,
-    exited.then(() => {
-      throw new Error(`${options.name} ${exitReason} before it was ready`);
+    supervised.exited.then(() => {
+      throw new Error(`${options.name} ${supervised.exitReason()} before it was ready`);
     }),
     delay(readyTimeoutMs, undefined, { ref: false }).then(() => {
       throw new Error(`${options.name} not ready after ${readyTimeoutMs} ms`);
     }),
   ]).catch(async (error: unknown) => {
-    await stop();
+    await supervised.stop();
     throw error;
   });
   return {
     name: options.name,
     url,
     pid: child.pid ?? 0,
-    exitReason: () => exitReason,
-    stop,
+    exitReason: supervised.exitReason,
+    stop: supervised.stop,
   };
 }
 
@@ -114,22 +90,4 @@ function childEnv(changes: Record<string, string | undefined>): NodeJS.ProcessEn
     else env[name] = value;
   }
   return env;
-}
-
-async function terminate(
-  child: ChildProcess,
-  exited: Promise<void>,
-  exitReason: () => string | undefined,
-): Promise<void> {
-  if (exitReason() !== undefined) return;
-  child.kill("SIGTERM");
-  const timedOut = await Promise.race([
-    exited.then(() => false),
-    delay(stopTimeoutMs, true, { ref: false }),
-  ]);
-  if (timedOut) {
-    process.stderr.write(`bench: ${child.pid} ignored SIGTERM for ${stopTimeoutMs} ms, killing\n`);
-    child.kill("SIGKILL");
-    await exited;
-  }
 }
