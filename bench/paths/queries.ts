@@ -5,7 +5,9 @@
 //
 //   const products = openProducts(); // DATABASE_URL and BENCH_QUERIES from the environment
 //   const page = pageJson(await products.list());
+//   const app = restProductsApp(products); // GET /v1/products and /v1/products/:id
 
+import { Hono } from "hono";
 import postgres from "postgres";
 import { encodePageToken } from "../../functions/platform/pagination/page-token.js";
 
@@ -88,4 +90,14 @@ export function pageJson({ rows, pageSize }: { rows: ProductRow[]; pageSize: num
     items: page.map(productJson),
     nextCursor: rows.length > pageSize && last ? encodePageToken(last.id) : null,
   };
+}
+
+/** The two reads as the gateway's REST routes answer them, straight from the database. */
+export function restProductsApp(products: ReturnType<typeof openProducts>) {
+  return new Hono()
+    .get("/v1/products", async (c) => c.json(pageJson(await products.list())))
+    .get("/v1/products/:id", async (c) => {
+      const row = await products.get(c.req.param("id"));
+      return row ? c.json(productJson(row)) : c.json({ title: "Not Found" }, 404);
+    });
 }

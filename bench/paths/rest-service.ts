@@ -3,20 +3,14 @@
 // stock router and codecs, no interceptors (path E). Both answer the same rows.
 import { createConnectRouter } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
-import { Hono } from "hono";
 import { toProductMessage } from "../../functions/catalog/product.js";
 import { CatalogService } from "../../functions/gen/catalog/v1/catalog_pb.js";
 import { encodePageToken } from "../../functions/platform/pagination/page-token.js";
-import { openProducts, pageJson, productJson } from "./queries.js";
+import { openProducts, restProductsApp } from "./queries.js";
 import { serveUntilStopped } from "./serve.js";
 
 const products = openProducts();
-const app = new Hono()
-  .get("/v1/products", async (c) => c.json(pageJson(await products.list())))
-  .get("/v1/products/:id", async (c) => {
-    const row = await products.get(c.req.param("id"));
-    return row ? c.json(productJson(row)) : c.json({ title: "Not Found" }, 404);
-  });
+const app = restProductsApp(products);
 
 const router = createConnectRouter().service(CatalogService, {
   async getProduct(req) {
