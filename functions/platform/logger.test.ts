@@ -1,28 +1,14 @@
-import { context, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { trace } from "@opentelemetry/api";
 import { Hono } from "hono";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "./config.js";
 import { createLogger, type LoggerOptions, type LogLevel } from "./logger.js";
 import { resolveLogFormat } from "./logging/formatter.js";
 import { forwardRequestId, requestLogContext, withLogContext } from "./logging/log-context.js";
+import { useInMemoryTracing } from "./testing/in-memory-tracing.js";
 
-const provider = new BasicTracerProvider();
-const tracer = provider.getTracer("test");
-
-beforeAll(() => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+useInMemoryTracing({ resetBeforeEach: false });
+const tracer = trace.getTracer("test");
 
 /** Everything the loggers print, stdout and stderr, line by line. */
 let printed: string[] = [];
