@@ -95,13 +95,29 @@ function needed(publisher: BusPublisher | undefined): BusPublisher {
   return publisher;
 }
 
+/**
+ * What runs beside a service with an outbox, each stopped in reverse order: the service, its
+ * outbox sweeper, and in the primary replica only, its hourly pruning.
+ */
+function runAlongside(
+  service: {
+    close(): Promise<unknown>;
+    outbox: { startSweeper(): { stop(): Promise<unknown> } };
+    prune(): Promise<unknown>;
+  },
+  { logger, primary }: Pick<LocalServiceOptions, "logger" | "primary">,
+  started: (() => Promise<unknown>)[],
+): void {
+  started.push(service.close);
+  started.push(service.outbox.startSweeper().stop);
+  if (primary) started.push(every(MAINTENANCE_INTERVAL_MS, () => service.prune(), logger));
+}
+
 const starters: { [N in LocalServiceName]: Starter<LocalServiceConfigs[N]> } = {
   catalog: async (config, { publisher, logger, primary }, started) => {
     const catalog = await startCatalog(config, { publisher: needed(publisher) });
-    started.push(catalog.close);
-    started.push(catalog.outbox.startSweeper().stop);
+    runAlongside(catalog, { logger, primary }, started);
     if (primary) {
-      started.push(every(MAINTENANCE_INTERVAL_MS, () => catalog.prune(), logger));
       started.push(
         every(RESERVATION_SWEEP_INTERVAL_MS, () => catalog.expireReservations(), logger),
       );
@@ -110,16 +126,12 @@ const starters: { [N in LocalServiceName]: Starter<LocalServiceConfigs[N]> } = {
   },
   orders: async (config, { publisher, logger, primary }, started) => {
     const orders = await startOrders(config, { publisher: needed(publisher) });
-    started.push(orders.close);
-    started.push(orders.outbox.startSweeper().stop);
-    if (primary) started.push(every(MAINTENANCE_INTERVAL_MS, () => orders.prune(), logger));
+    runAlongside(orders, { logger, primary }, started);
     return { fetch: orders.app.fetch, consumer: orders.consumer };
   },
   payments: async (config, { publisher, logger, primary }, started) => {
     const payments = await startPayments(config, { publisher: needed(publisher) });
-    started.push(payments.close);
-    started.push(payments.outbox.startSweeper().stop);
-    if (primary) started.push(every(MAINTENANCE_INTERVAL_MS, () => payments.prune(), logger));
+    runAlongside(payments, { logger, primary }, started);
     return { fetch: payments.app.fetch, consumer: payments.consumer };
   },
   identity: async (config, { logger, primary }, started) => {
