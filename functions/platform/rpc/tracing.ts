@@ -56,25 +56,18 @@ const SERVER_FAULTS = new Set([
 export const clientTracing: Interceptor = (next) => async (req) => {
   const service = req.method.parent.typeName;
   const procedure = `${service}/${req.method.name}`;
+  const call = { next, req, metric: "rpc_client_duration_ms", procedure } as const;
   const started = performance.now();
-  if (!tracingRegistered()) return timed(next, req, "rpc_client_duration_ms", procedure, started);
+  if (!tracingRegistered()) return timed(call, started);
   return tracer.startActiveSpan(
     procedure,
     { kind: SpanKind.CLIENT, attributes: rpcAttributes(service, req.method.name, req.url) },
     async (span) => {
       propagation.inject(context.active(), req.header, headerSetter);
-      let code = "ok";
       try {
-        return await next(req);
-      } catch (error) {
-        code = fail(span, error, () => true);
-        throw error;
+        return await timed(call, started, (error) => fail(span, error, () => true));
       } finally {
         span.end();
-        metrics.duration("rpc_client_duration_ms", performance.now() - started, {
-          procedure,
-          code,
-        });
       }
     },
   );
@@ -84,26 +77,21 @@ export const clientTracing: Interceptor = (next) => async (req) => {
 export const serverTracing: Interceptor = (next) => async (req) => {
   const service = req.method.parent.typeName;
   const procedure = `${service}/${req.method.name}`;
+  const call = { next, req, metric: "rpc_server_duration_ms", procedure } as const;
   const started = performance.now();
-  if (!tracingRegistered()) return timed(next, req, "rpc_server_duration_ms", procedure, started);
+  if (!tracingRegistered()) return timed(call, started);
   const parent = propagation.extract(context.active(), req.header, headerGetter);
   return tracer.startActiveSpan(
     procedure,
     { kind: SpanKind.SERVER, attributes: rpcAttributes(service, req.method.name) },
     parent,
     async (span) => {
-      let code = "ok";
       try {
-        return await next(req);
-      } catch (error) {
-        code = fail(span, error, (failed) => SERVER_FAULTS.has(failed));
-        throw error;
+        return await timed(call, started, (error) =>
+          fail(span, error, (failed) => SERVER_FAULTS.has(failed)),
+        );
       } finally {
         span.end();
-        metrics.duration("rpc_server_duration_ms", performance.now() - started, {
-          procedure,
-          code,
-        });
       }
     },
   );
@@ -111,19 +99,27 @@ export const serverTracing: Interceptor = (next) => async (req) => {
 
 type Next = Parameters<Interceptor>[0];
 
-/** The call without a span: only its duration, by procedure and code. */
+interface TimedCall {
+  next: Next;
+  req: Parameters<Next>[0];
+  metric: MetricName;
+  procedure: string;
+}
+
+/**
+ * Runs the call and records its duration by procedure and code; `failed` answers the code's
+ * wire name of an error (and may note it on a span).
+ */
 async function timed(
-  next: Next,
-  req: Parameters<Next>[0],
-  metric: MetricName,
-  procedure: string,
+  { next, req, metric, procedure }: TimedCall,
   started: number,
+  failed: (error: unknown) => string = (error) => codeName(ConnectError.from(error).code),
 ) {
   let code = "ok";
   try {
     return await next(req);
   } catch (error) {
-    code = codeName(ConnectError.from(error).code);
+    code = failed(error);
     throw error;
   } finally {
     metrics.duration(metric, performance.now() - started, { procedure, code });
