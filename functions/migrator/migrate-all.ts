@@ -69,7 +69,6 @@ export async function migrateAll({
         role,
         duration_ms: Math.round(performance.now() - started),
       });
-      return { service, role };
     }),
   );
   const failures = migrated.flatMap((result, i) =>
